@@ -254,7 +254,7 @@ class Strategy(_Model):
     success: SuccessInputs
     business_objectives: list[BusinessObjective] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
-    cx_goal: CxGoal | None = None
+    cx_goal: CxGoal = Field(description="The CX goal as a measurable customer action.")
 
     @model_validator(mode="after")
     def _objectives_known(self) -> Strategy:

@@ -95,6 +95,16 @@ class RunContext:
         logo = self.config.branding.logo
         return self.paths.resolve(logo) if logo else None
 
+    def require(self, section: str) -> Any:
+        """Return a section of engagement.yaml a step cannot do without, or explain."""
+        value = getattr(self.config, section)
+        if value is None:
+            raise CxError(
+                f"engagement.yaml has no {section}: section, which this step needs; "
+                "see client_template/engagement.yaml for an example"
+            )
+        return value
+
     def has_table(self, name: str) -> bool:
         """Whether the run has the clean table ``name``."""
         return (self.run.clean / f"{name}.parquet").is_file()

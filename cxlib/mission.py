@@ -26,6 +26,7 @@ __all__ = [
     "goal_performance",
     "mission_statement",
     "strategy_table",
+    "strategy_results",
     "success_statement",
 ]
 
@@ -371,3 +372,39 @@ def goal_performance(
         confidence=confidence,
         small_n=n < min_n,
     )
+
+
+def strategy_results(
+    strategy: Strategy,
+    statement_checks: pd.DataFrame,
+    goal_checks: pd.DataFrame,
+    performance: GoalPerformance | None,
+) -> dict[str, object]:
+    """Collect step 1's results for ``strategy.json``.
+
+    Parameters
+    ----------
+    strategy : Strategy
+        The ``strategy:`` section of engagement.yaml.
+    statement_checks, goal_checks : pandas.DataFrame
+        Outputs of :func:`check_statements` and :func:`check_goals`.
+    performance : GoalPerformance or None
+        The CX goal measured in the data, if a CX goal is configured.
+
+    Returns
+    -------
+    dict
+        Statements, goals with their accountable owner, failed checks, and the CX goal.
+    """
+    failed = goal_checks[~goal_checks["passed"]]
+    return {
+        "vision": strategy.vision,
+        "mission_statement": mission_statement(strategy.mission),
+        "success_statement": success_statement(strategy.success),
+        "goals": strategy_table(strategy).to_dict(orient="records"),
+        "statement_findings": statement_checks.to_dict(orient="records"),
+        "goal_findings": failed[["goal_id", "check", "message"]].to_dict(orient="records"),
+        "cx_goal": None
+        if performance is None
+        else {"statement": strategy.cx_goal.statement, **performance.to_dict()},
+    }
