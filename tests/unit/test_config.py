@@ -52,7 +52,9 @@ def test_minimal_engagement_loads_with_defaults(tmp_path):
 
 
 def test_unknown_key_names_path_and_line(tmp_path):
-    text = MINIMAL.replace("  consultant: Harbour CX\n", "  consultant: Harbour CX\n  colour: red\n")
+    text = MINIMAL.replace(
+        "  consultant: Harbour CX\n", "  consultant: Harbour CX\n  colour: red\n"
+    )
     (problem,) = problems(tmp_path, text)
     assert problem.column == "client.colour"
     assert problem.row == 4
@@ -60,7 +62,7 @@ def test_unknown_key_names_path_and_line(tmp_path):
 
 
 def test_wrong_type_and_missing_key_are_all_reported(tmp_path):
-    text = MINIMAL.replace("labels: [\"2026Q1\", \"2026Q3\"]", "labels: 7").replace(
+    text = MINIMAL.replace('labels: ["2026Q1", "2026Q3"]', "labels: 7").replace(
         "  name: Acme Telecom\n", ""
     )
     found = {p.column: p for p in problems(tmp_path, text)}
@@ -84,7 +86,9 @@ def test_yaml_is_loaded_safely(tmp_path):
     assert "python/object" in problem.found
 
 
-@pytest.mark.parametrize("bad", ["../secrets.csv", "/etc/passwd", "inputs/../../x.csv", "C:/x.csv"])
+@pytest.mark.parametrize(
+    "bad", ["../secrets.csv", "/etc/passwd", "inputs/../../x.csv", "C:/x.csv"]
+)
 def test_input_paths_must_stay_inside_the_engagement(tmp_path, bad):
     text = MINIMAL.replace("file: inputs/customers.csv", f"file: {bad}")
     (problem,) = problems(tmp_path, text)

@@ -43,7 +43,9 @@ def test_environment_yml_matches_pyproject():
     conda = _conda()
     for name, spec in _pyproject().items():
         assert name in conda, f"{name} is in pyproject.toml but not in environment.yml"
-        assert conda[name] == spec, f"{name}: pyproject {spec!r} vs environment.yml {conda[name]!r}"
+        assert conda[name] == spec, (
+            f"{name}: pyproject {spec!r} vs environment.yml {conda[name]!r}"
+        )
     extra = set(conda) - set(_pyproject()) - {"python", "pip", "distributed"}
     assert not extra, f"environment.yml lists packages pyproject.toml does not: {sorted(extra)}"
 
