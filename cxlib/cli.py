@@ -110,7 +110,10 @@ def create_engagement(folder: Path, *, name: str, consultant: str = "") -> Path:
 def _set_client_field(text: str, key: str, value: str) -> str:
     """Set ``client.<key>`` in the template's YAML text, keeping its comments."""
     quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    pattern = re.compile(rf"(^client:\s*\n(?:[ \t]+.*\n|[ \t]*#.*\n|\s*\n)*?[ \t]+{key}:)[^\n#]*")
+    value_re = r"""[ \t]*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\n#]*?)(?=[ \t]*(?:#|\n|$))"""
+    pattern = re.compile(
+        rf"(^client:\s*\n(?:[ \t]+.*\n|[ \t]*#.*\n|\s*\n)*?[ \t]+{key}:){value_re}", re.M
+    )
     new, count = pattern.subn(lambda m: f"{m.group(1)} {quoted}", text, count=1)
     if count != 1:
         raise CxError(f"the client template has no client.{key} setting")
