@@ -270,7 +270,9 @@ def wilson(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarr
         denom = 1.0 + z2n
         centre = (p + z2n / 2.0) / denom
         half = z * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # the interval always contains p; enforce it against rounding at p = 0 or 1
+    low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
+    return low, np.clip(np.maximum(centre + half, p), 0.0, 1.0)
 
 
 def newcombe_diff(p1, n1, p2, n2, z: float) -> tuple[np.ndarray, np.ndarray]:
