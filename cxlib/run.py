@@ -24,6 +24,7 @@ from cxlib import __version__
 from cxlib.config import Engagement, EngagementPaths, RunPaths, load_engagement, playbooks_dir
 from cxlib.context import write_json_atomic
 from cxlib.errors import CxError, StepFailed
+from cxlib.kernels import WarmKernels
 
 __all__ = [
     "STEPS",
@@ -160,13 +161,27 @@ def _check_parameters(steps: Sequence[Step], extra: Mapping[str, Any]) -> dict[s
     return declared
 
 
-def _execute(step: Step, run: RunPaths, parameters: dict[str, Any], timeout: int) -> None:
-    """Execute one playbook into the run folder; raise StepFailed on any failure."""
+def _execute(
+    step: Step,
+    run: RunPaths,
+    parameters: dict[str, Any],
+    timeout: int,
+    kernels: WarmKernels | None = None,
+    warm_next: bool = False,
+) -> None:
+    """Execute one playbook into the run folder; raise StepFailed on any failure.
+
+    With ``kernels``, the playbook runs in a pre-warmed kernel and, if ``warm_next``, the
+    next step's kernel starts warming while this one executes.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     out = run.notebooks / step.notebook
     for attempt in (1, 2):
+        km = kernels.take() if kernels else None
+        if kernels and warm_next:
+            kernels.prepare()
         try:
             papermill.execute_notebook(
                 str(playbooks_dir() / step.notebook),
@@ -178,6 +193,7 @@ def _execute(step: Step, run: RunPaths, parameters: dict[str, Any], timeout: int
                 iopub_timeout=30,
                 execution_timeout=timeout,
                 store_widget_state=False,
+                **({"km": km} if km is not None else {}),
             )
             return
         except PapermillExecutionError as exc:
@@ -191,6 +207,9 @@ def _execute(step: Step, run: RunPaths, parameters: dict[str, Any], timeout: int
             raise StepFailed(step.key, str(out), None, f"{type(exc).__name__}: {exc}") from exc
         except Exception as exc:  # timeouts, dead kernels: name them, keep the notebook
             raise StepFailed(step.key, str(out), None, f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if kernels:
+                kernels.release(km)
 
 
 def _promote(run: RunPaths, reports: Path, *, partial: bool) -> None:
@@ -339,6 +358,7 @@ def run_engagement(
     record.started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     record.parameters = {"wave": wave, "steps": [s.key for s in chosen], **extra}
     total = time.perf_counter()
+    kernels: WarmKernels | None = None
 
     def save() -> None:
         record.timings["total"] = round(time.perf_counter() - total, 3)
@@ -346,6 +366,8 @@ def run_engagement(
         write_json_atomic(run.run_json, record.to_dict())
 
     try:
+        kernels = WarmKernels(playbooks_dir())
+        kernels.prepare()  # warms while ingest runs
         started = time.perf_counter()
         report_ = ingest.ingest(paths.root, run.clean)
         record.fingerprints = dict(report_.fingerprints)
@@ -361,7 +383,8 @@ def run_engagement(
             started = time.perf_counter()
             params = {**base, **{k: v for k, v in extra.items() if k in declared[step.key]}}
             try:
-                _execute(step, run, params, cell_timeout)
+                warm_next = step is not chosen[-1]
+                _execute(step, run, params, cell_timeout, kernels, warm_next)
             except StepFailed as exc:
                 entry.update(status="failed", error=exc.error, cell=exc.cell)
                 raise
@@ -383,4 +406,7 @@ def run_engagement(
         record.error = str(exc)
         save()
         raise
+    finally:
+        if kernels is not None:
+            kernels.close()
     return record

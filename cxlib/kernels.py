@@ -1,0 +1,95 @@
+"""Fresh kernels, started and warmed while the previous playbook runs.
+
+Every playbook gets a new kernel of its own (steps share results through files, never
+through a kernel's memory). What a kernel costs before it does any work (start-up, then
+importing pandas, seaborn, statsmodels and cxlib: about 3 s) is paid in the background while
+the previous step executes, so a run pays it once instead of once per step.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+__all__ = ["WARM_IMPORTS", "WarmKernels"]
+
+log = logging.getLogger(__name__)
+
+#: Imported in each fresh kernel before it is handed to a playbook. Imports only: no state
+#: a playbook could come to depend on.
+WARM_IMPORTS = (
+    "import numpy, pandas, scipy.stats, matplotlib.pyplot, seaborn, statsmodels.api\n"
+    "import cxlib.context, cxlib.report, cxlib.plots, cxlib.narrative, cxlib.stats\n"
+)
+
+
+class WarmKernels:
+    """Keep one warmed kernel ready for the next playbook.
+
+    Parameters
+    ----------
+    cwd : Path
+        Working directory of the kernels (the playbooks' folder, as when opened by hand).
+    kernel_name : str, default "python3"
+        Jupyter kernel to start.
+    warmup : str, default :data:`WARM_IMPORTS`
+        Code run in each kernel before use; a failure there is ignored, so the playbook's
+        own import reports it in the normal way.
+    """
+
+    def __init__(self, cwd: Path, kernel_name: str = "python3", warmup: str = WARM_IMPORTS):
+        self._cwd, self._name, self._warmup = Path(cwd), kernel_name, warmup
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cx-kernel")
+        self._next: Future | None = None
+
+    def _env(self) -> dict[str, str]:
+        # MPLBACKEND=Agg in the runner's environment would silently drop every chart.
+        return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+
+    def _start(self):
+        from jupyter_client.manager import KernelManager
+
+        km = KernelManager(kernel_name=self._name)
+        km.start_kernel(cwd=str(self._cwd), env=self._env())
+        kc = km.client()
+        try:
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            reply = kc.execute_interactive(self._warmup, timeout=120, output_hook=lambda m: None)
+            if reply["content"].get("status") != "ok":
+                log.debug("warm-up imports failed; the playbook will report it")
+        finally:
+            kc.stop_channels()
+        return km
+
+    def prepare(self) -> None:
+        """Start warming the next kernel in the background."""
+        if self._next is None:
+            self._next = self._pool.submit(self._start)
+
+    def take(self):
+        """Return a warmed kernel manager, or None when none could be started."""
+        self.prepare()
+        future, self._next = self._next, None
+        try:
+            return future.result()
+        except Exception as exc:  # the caller falls back to a kernel of papermill's own
+            log.warning("could not pre-start a kernel: %s", exc)
+            return None
+
+    def release(self, km) -> None:
+        """Shut a used kernel down in the background."""
+        if km is not None:
+            self._pool.submit(km.shutdown_kernel, now=True)
+
+    def close(self) -> None:
+        """Shut down any kernel still warming, and wait for shutdowns to finish."""
+        if self._next is not None:
+            future, self._next = self._next, None
+            try:
+                future.result().shutdown_kernel(now=True)
+            except Exception:  # already failed to start: nothing to stop
+                pass
+        self._pool.shutdown(wait=True)
