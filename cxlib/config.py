@@ -33,6 +33,7 @@ __all__ = [
     "Branding",
     "Codeframe",
     "Engagement",
+    "Governance",
     "EngagementPaths",
     "RunPaths",
     "Source",
@@ -333,10 +334,194 @@ class KpiTarget(_Model):
     direction: Literal["increase", "decrease"] = Field("increase")
 
 
+class OperationalMetric(_Model):
+    """An operational KPI computed from touchpoint events."""
+
+    name: str = Field(pattern=_ID.pattern, description="KPI name used in targets, e.g. fcr.")
+    kind: Literal["completion", "first_contact_resolution", "duration"] = Field(
+        description="completion: share of events completed; first_contact_resolution: share "
+        "of contacts not followed by another at the same touchpoint within repeat_days; "
+        "duration: mean duration_s in seconds (handling or response time)."
+    )
+    label: str = Field("", description="Name shown in reports; default from the kind.")
+    stages: list[str] = Field(
+        default_factory=list, description="Journey stages included (empty: every stage)."
+    )
+    touchpoints: list[str] = Field(
+        default_factory=list, description="Touchpoint ids included (empty: all in the stages)."
+    )
+    repeat_days: float = Field(
+        7.0, gt=0, description="Window for a repeat contact (first_contact_resolution only)."
+    )
+
+
 class Kpis(_Model):
     """Settings for steps 6 and 7."""
 
     targets: list[KpiTarget] = Field(default_factory=list)
+    operational: list[OperationalMetric] = Field(
+        default_factory=list,
+        description="Operational KPIs from touchpoint_events; empty: completion rate, "
+        "first-contact resolution and mean duration over all touchpoints.",
+    )
+    lower_is_better: list[str] = Field(
+        default_factory=lambda: ["churn", "revenue_at_risk", "duration"],
+        description="KPI names (or metric names) where a fall is an improvement; a target's "
+        "direction overrides this for that KPI.",
+    )
+    revenue_at_risk: Literal["churn_rate", "excess_churn"] = Field(
+        "churn_rate",
+        description="Revenue at risk = detractors' annual revenue x their churn rate "
+        "(churn_rate) or x their churn rate above promoters' (excess_churn).",
+    )
+    engaged_min_score: float = Field(
+        4.0,
+        description="When employee_pulse has a score but no engaged column, scores at or "
+        "above this count as engaged.",
+    )
+    laney_min_n: int = Field(
+        1000,
+        ge=1,
+        description="Control charts use Laney's adjustment when the median wave base is at "
+        "least this (and there are three or more waves).",
+    )
+    p_adjust: Literal["holm", "fdr_bh", "bonferroni"] = Field(
+        "holm", description="Multiplicity control across the scorecard and the segment tests."
+    )
+
+
+_RACI_ROLE = re.compile(r"^[RACI](/[RACI])*$")
+
+
+def _raci_role(value: Any) -> Any:
+    """Normalise a RACI cell: 'a', 'A/R', 'R, A' -> 'A' or 'A/R'."""
+    if not isinstance(value, str):
+        return value
+    letters = [p for p in re.split(r"[\s/,+]+", value.strip().upper()) if p]
+    if not letters or not _RACI_ROLE.match("/".join(letters)) or len(set(letters)) != len(letters):
+        raise ValueError(f"expected R, A, C or I (or a combination like A/R), found {value!r}")
+    return "/".join(sorted(letters, key="RACI".index))
+
+
+RaciRole = Annotated[str, BeforeValidator(_raci_role)]
+Cadence = Literal["weekly", "fortnightly", "monthly", "bimonthly", "quarterly", "half-yearly"]
+
+
+class Committee(_Model):
+    """One governance body: its remit, how often it meets and (optionally) its members."""
+
+    name: str = Field(min_length=1, description="The body's name as shown in reports.")
+    remit: str = Field("", description="What the body decides and reviews, in a sentence.")
+    cadence: Cadence = Field("monthly", description="How often it meets.")
+    members: list[str] = Field(
+        default_factory=list,
+        description="Person names (as in the stakeholders table); empty: chosen from it.",
+    )
+
+
+class RaciDecision(_Model):
+    """A CX decision and who is Responsible, Accountable, Consulted and Informed."""
+
+    id: str = Field(pattern=_ID.pattern, description="Short id of the decision.")
+    title: str = Field(min_length=1, description="The decision in words.")
+    raci: dict[str, RaciRole] = Field(
+        default_factory=dict,
+        description="Person name -> R, A, C or I (or a combination such as A/R).",
+    )
+
+
+def _default_decisions() -> list[RaciDecision]:
+    return [
+        RaciDecision(id=i, title=t)
+        for i, t in (
+            ("approve_strategy", "Approve the CX strategy"),
+            ("fund_initiatives", "Fund CX initiatives"),
+            ("change_survey", "Change a survey"),
+            ("add_touchpoint", "Add a touchpoint"),
+            ("act_on_detractors", "Act on detractor feedback"),
+            ("publish_kpis", "Publish CX KPIs"),
+        )
+    ]
+
+
+class ContactPolicy(_Model):
+    """How often a customer may be asked for feedback."""
+
+    max_surveys: int = Field(1, ge=1, description="Most surveys a customer may get per window.")
+    per_days: int = Field(30, ge=1, description="Length of the rolling window, in days.")
+    quiet_days_after_complaint: int = Field(
+        7, ge=0, description="No survey this many days after a complaint (0: no such rule)."
+    )
+    complaint_stages: list[str] = Field(
+        default_factory=lambda: ["Support"],
+        description="Journey stages whose touchpoint events count as complaints.",
+    )
+    complaint_touchpoints: list[str] = Field(
+        default_factory=list, description="Touchpoint ids whose events count as complaints."
+    )
+
+
+class EvidenceWeights(_Model):
+    """Weights of the evidence an initiative's impact is scored from."""
+
+    pain: float = Field(0.5, ge=0, description="Weight of the touchpoint's share of pain.")
+    drivers: float = Field(0.3, ge=0, description="Weight of the driver's share of importance.")
+    themes: float = Field(0.2, ge=0, description="Weight of the theme's share of complaints.")
+
+
+class Governance(_Model):
+    """Settings for step 5: structure, RACI, contact policy, roadmap and cadence."""
+
+    sponsor: str = Field("", description="The executive sponsor (a person in stakeholders).")
+    steering: Committee = Field(
+        default_factory=lambda: Committee(
+            name="Executive CX steering group",
+            remit="Sets CX priorities, funds initiatives and reviews each measurement wave.",
+            cadence="quarterly",
+        ),
+        description="The executive steering group.",
+    )
+    working_team: Committee = Field(
+        default_factory=lambda: Committee(
+            name="Cross-functional CX working team",
+            remit="Acts on feedback, runs the initiatives and fixes issues across departments.",
+            cadence="monthly",
+        ),
+        description="The cross-functional working team.",
+    )
+    decisions: list[RaciDecision] = Field(
+        default_factory=_default_decisions, description="CX decisions with their RACI."
+    )
+    max_assignments: int = Field(
+        3, ge=1, description="Most decisions one person may be Responsible or Accountable for."
+    )
+    contact_policy: ContactPolicy = Field(
+        default_factory=ContactPolicy, description="The survey contact policy."
+    )
+    budget: float | None = Field(
+        None, ge=0, description="Budget for initiatives, in the cost column's units; empty: none."
+    )
+    funding_decision: str = Field(
+        "fund_initiatives", description="Id of the decision whose Accountable signs off spend."
+    )
+    evidence_weights: EvidenceWeights = Field(
+        default_factory=EvidenceWeights, description="How impact evidence is weighted."
+    )
+    start_date: date | None = Field(
+        None, description="First day of the plan; empty: the month after the latest data."
+    )
+    horizon_months: int = Field(12, ge=1, le=60, description="Months the calendar covers.")
+    remeasure_every_months: int = Field(
+        3, ge=1, le=24, description="Months between re-measurement waves."
+    )
+
+    @model_validator(mode="after")
+    def _decisions_unique(self) -> Governance:
+        ids = [d.id for d in self.decisions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"decision ids must be unique; repeated: {dupes}")
+        return self
 
 
 class Engagement(_Model):
@@ -351,6 +536,9 @@ class Engagement(_Model):
     journey: Journey | None = None
     personas: Personas = Field(default_factory=Personas)
     kpis: Kpis = Field(default_factory=Kpis)
+    governance: Governance = Field(
+        default_factory=Governance, description="Step 5: governance, RACI, contacts, roadmap."
+    )
 
     @model_validator(mode="before")
     @classmethod
