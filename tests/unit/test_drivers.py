@@ -586,3 +586,28 @@ def test_detractor_weights_boolean_flag_and_errors():
     wide = df.assign(**{f"x{i}": np.arange(len(df)) % (i + 2) for i in range(11)})
     with pytest.raises(ValueError, match="at most 10"):
         detractor_drivers(wide, attributes=[f"x{i}" for i in range(11)], dominance=True)
+
+
+def test_split_modules_re_export_the_same_objects():
+    from cxlib import drivers_extra
+
+    for name in ("DetractorResult", "detractor_drivers", "importance_performance"):
+        assert getattr(drivers, name) is getattr(drivers_extra, name)
+    assert set(drivers.__all__) <= set(dir(drivers))
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        drivers.nothing_here  # noqa: B018
+
+
+@pytest.mark.parametrize("first", ["cxlib.drivers", "cxlib.drivers_extra"])
+def test_either_module_can_be_imported_first(first):
+    import subprocess
+    import sys
+
+    code = (
+        f"import {first}\n"
+        "from cxlib.drivers import detractor_drivers, importance_performance, key_drivers\n"
+        "from cxlib.drivers_extra import DetractorResult\n"
+        "print(detractor_drivers.__module__, key_drivers.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["cxlib.drivers_extra", "cxlib.drivers"]
