@@ -415,7 +415,7 @@ class Committee(_Model):
     cadence: Cadence = Field("monthly", description="How often it meets.")
     members: list[str] = Field(
         default_factory=list,
-        description="Person names (as in the stakeholders table); empty: chosen from it.",
+        description="Person names (as in stakeholders); empty: the kit chooses the members.",
     )
 
 
@@ -458,6 +458,11 @@ class ContactPolicy(_Model):
     )
     complaint_touchpoints: list[str] = Field(
         default_factory=list, description="Touchpoint ids whose events count as complaints."
+    )
+    complaints_open_only: bool = Field(
+        True,
+        description="Count only events not completed (the issue is still open); false: "
+        "every event at those touchpoints is a complaint.",
     )
 
 
@@ -506,6 +511,11 @@ class Governance(_Model):
     )
     evidence_weights: EvidenceWeights = Field(
         default_factory=EvidenceWeights, description="How impact evidence is weighted."
+    )
+    evidence_links: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Touchpoint id -> key drivers or comment themes that touchpoint moves, "
+        "so initiatives at the touchpoint are credited with them.",
     )
     start_date: date | None = Field(
         None, description="First day of the plan; empty: the month after the latest data."
