@@ -471,10 +471,11 @@ def theme(brand: Branding, *, context: str = "notebook") -> Iterator[list[str]]:
         yield list(rc["axes.prop_cycle"].by_key()["color"])
 
 
-def use_theme(brand: Branding, *, context: str = "notebook") -> list[str]:
+def use_theme(brand: Branding, *, context: str = "notebook") -> None:
     """Apply the client theme for the rest of a notebook session (like ``sns.set_theme``).
 
-    Called once in a playbook's setup cell; every chart after it carries the brand.
+    Called once in a playbook's setup cell; every chart after it carries the brand. It
+    returns nothing, so as the last line of a cell it leaves no output on the client page.
 
     Parameters
     ----------
@@ -483,11 +484,6 @@ def use_theme(brand: Branding, *, context: str = "notebook") -> list[str]:
     context : {"paper", "notebook", "talk", "poster"}, default "notebook"
         seaborn's scaling of fonts and lines.
 
-    Returns
-    -------
-    list of str
-        The brand palette now used as the colour cycle.
-
     Raises
     ------
     ValueError
@@ -495,7 +491,8 @@ def use_theme(brand: Branding, *, context: str = "notebook") -> list[str]:
 
     See Also
     --------
-    theme : the scoped version.
+    theme : the scoped version, which also yields the palette.
+    brand_palette : the colour cycle it installs.
 
     Notes
     -----
@@ -505,16 +502,15 @@ def use_theme(brand: Branding, *, context: str = "notebook") -> list[str]:
     --------
     >>> import matplotlib as mpl
     >>> from cxlib.config import Branding
+    >>> brand = Branding(client_name="Acme")
     >>> with mpl.rc_context():
-    ...     palette = use_theme(Branding(client_name="Acme"))
-    ...     print(mpl.rcParams["axes.prop_cycle"].by_key()["color"] == palette)
+    ...     use_theme(brand)
+    ...     print(mpl.rcParams["axes.prop_cycle"].by_key()["color"] == brand_palette(brand))
     True
     """
     import matplotlib as mpl
 
-    rc = theme_rc(brand, context=context)
-    mpl.rcParams.update(rc)
-    return list(rc["axes.prop_cycle"].by_key()["color"])
+    mpl.rcParams.update(theme_rc(brand, context=context))
 
 
 # --------------------------------------------------------------------------------------------

@@ -255,8 +255,8 @@ def test_fonts_keep_installed_families_and_fall_back_to_dejavu(caplog):
 
 def test_use_theme_applies_for_the_session():
     with mpl.rc_context():
-        palette = plots.use_theme(BRAND, context="talk")
-        assert mpl.rcParams["axes.prop_cycle"].by_key()["color"] == palette
+        assert plots.use_theme(BRAND, context="talk") is None  # no output under a cell
+        assert mpl.rcParams["axes.prop_cycle"].by_key()["color"] == plots.brand_palette(BRAND)
         assert mpl.rcParams["font.size"] == pytest.approx(18)
         fig = Figure()
         ax = fig.subplots()

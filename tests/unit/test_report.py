@@ -235,6 +235,31 @@ def test_no_stray_object_reprs(page):
     assert "IPython.core.display" not in page
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("<Axes: xlabel='tp', ylabel='csat'>", False),
+        ("<matplotlib.legend.Legend at 0x7f2b1c>", False),
+        ("<seaborn.axisgrid.FacetGrid at 0x7f2b1c>", False),
+        ("[Text(0, 0, 'Web'), Text(1, 0, 'Shop')]", False),
+        ("[<matplotlib.lines.Line2D at 0x1>,\n <matplotlib.lines.Line2D at 0x2>]", False),
+        ("0.314", True),
+        ("Baseline 2026Q1 locked (n = 812)", True),
+        ("['North', 'South']", True),
+    ],
+)
+def test_only_object_reprs_are_dropped(tmp_path, text, shown):
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Page"),
+            new_code_cell("x", outputs=[new_output("execute_result", data={"text/plain": text})]),
+        ]
+    )
+    html = report.render_page(nb, tmp_path / "p.html", brand=BRAND).read_text(encoding="utf-8")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert (escaped.replace("'", "&#x27;") in html or escaped in html) is shown
+
+
 def test_widgets_dropped_static_fallback_kept(page):
     assert "widget-view" not in page
     assert "IntSlider" not in page
