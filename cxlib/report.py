@@ -535,7 +535,6 @@ def _base_css() -> str:
 
 
 _CSS_FONT = re.compile(r"""^\s*(?:"[\w '-]+"|'[\w "-]+'|[\w -]+)\s*$""")
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _stylesheet(brand: Branding) -> Any:
@@ -544,25 +543,13 @@ def _stylesheet(brand: Branding) -> Any:
 
     from cxlib.plots import contrast_ratio, readable_text_on
 
-    fields = ("primary_color", "secondary_color", "text_color")
-    problems = [
-        Problem("engagement.yaml", None, f"branding.{field}", "a colour like #1F4E79", value)
-        for field in fields
-        if not _HEX.match(value := str(getattr(brand, field)))
-    ]
-    fonts = brand.font_family.split(",")
+    fonts = brand.font_family.split(",")  # colours are checked by Branding, fonts are not
     if not all(_CSS_FONT.match(font) for font in fonts):
-        problems.append(
-            Problem(
-                "engagement.yaml",
-                None,
-                "branding.font_family",
-                "a CSS font list such as 'Helvetica, Arial, sans-serif'",
-                repr(brand.font_family),
-            )
+        expected = "a CSS font list such as 'Helvetica, Arial, sans-serif'"
+        found = repr(brand.font_family)
+        raise ConfigError(
+            [Problem("engagement.yaml", None, "branding.font_family", expected, found)]
         )
-    if problems:
-        raise ConfigError(problems)
     primary = brand.primary_color
     accent = primary if contrast_ratio(primary, "#FFFFFF") >= 4.5 else brand.text_color
     root = (
