@@ -6,13 +6,11 @@ rounds and formats numbers. Every sentence built from client text escapes it for
 
 from __future__ import annotations
 
-import html
-import re
-
 import pandas as pd
 
 from cxlib.config import Strategy
 from cxlib.mission import GoalPerformance, mission_statement, success_statement
+from cxlib.report import escape
 
 __all__ = [
     "goal_checks",
@@ -24,12 +22,9 @@ __all__ = [
 ]
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
-
-
 def _e(text: object) -> str:
     """Escape client text for Markdown that becomes HTML: no tags, no links, no emphasis."""
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", str(text)), quote=True)
+    return escape(str(text))
 
 
 def pct(share: float, decimals: int = 1) -> str:

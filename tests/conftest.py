@@ -23,3 +23,19 @@ def external_fixtures() -> Path:
             pytest.fail(f"external fixtures not found at {EXTERNAL}")
         pytest.skip(f"external fixtures not found at {EXTERNAL}")
     return EXTERNAL
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test opened.
+
+    The Agg backend is chosen in-process, never through MPLBACKEND: the environment variable
+    would leak into the kernels that papermill and nbval start and silently drop every chart.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

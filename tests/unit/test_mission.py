@@ -5,60 +5,9 @@ import pandas as pd
 import pytest
 
 from cxlib import mission
-from cxlib.config import Strategy
 
 
-def make_strategy(**changes) -> Strategy:
-    data = {
-        "vision": "Customers can fix any problem with us in one contact.",
-        "mission": {
-            "purpose": "keep families connected",
-            "customers": "households in the north",
-            "promise": "resolving faults within one working day",
-        },
-        "success": {
-            "customer_action": "customers renew their contract",
-            "measure": "the renewal rate",
-            "target": "85%",
-            "by": "the end of 2027",
-        },
-        "business_objectives": [
-            {"id": "retain", "title": "Retain customers"},
-            {"id": "cost", "title": "Cut cost to serve"},
-            {"id": "grow", "title": "Grow revenue"},
-        ],
-        "goals": [
-            {
-                "id": "fcr",
-                "title": "Fix it first time",
-                "leader": "COO",
-                "accountable": "Dana Ortiz",
-                "customer_measure": "CES after support",
-                "operational_measure": "first-contact resolution",
-                "objectives": ["retain", "cost"],
-            },
-            {
-                "id": "bill",
-                "title": "Bills without surprises",
-                "leader": "CFO",
-                "accountable": ["Lee Park", "Sam Roy"],
-                "customer_measure": "billing clarity rating",
-                "operational_measure": "",
-                "objectives": ["retain"],
-            },
-        ],
-        "cx_goal": {
-            "statement": "Customers stay with us",
-            "action": "renew",
-            "measure": {"table": "customers", "column": "churned", "op": "==", "value": False},
-            "target": 0.85,
-        },
-    }
-    data.update(changes)
-    return Strategy.model_validate(data)
-
-
-def test_statements_are_composed_from_inputs():
+def test_statements_are_composed_from_inputs(make_strategy):
     s = make_strategy()
     assert mission.mission_statement(s.mission) == (
         "Our CX mission is to keep families connected for households in the north by "
@@ -70,11 +19,11 @@ def test_statements_are_composed_from_inputs():
     )
 
 
-def test_concrete_statements_raise_no_flags():
+def test_concrete_statements_raise_no_flags(make_strategy):
     assert mission.check_statements(make_strategy()).empty
 
 
-def test_wishes_are_flagged():
+def test_wishes_are_flagged(make_strategy):
     s = make_strategy(
         vision="Be the world-class, best telco that will exceed customer expectations.",
         success={
@@ -93,7 +42,7 @@ def test_wishes_are_flagged():
     assert vague == "best, world-class"
 
 
-def test_goal_checks_flag_two_accountables_and_missing_measure():
+def test_goal_checks_flag_two_accountables_and_missing_measure(make_strategy):
     checks = mission.check_goals(make_strategy())
     failed = checks[~checks["passed"]]
     assert set(zip(failed["goal_id"], failed["check"], strict=True)) == {
@@ -105,7 +54,7 @@ def test_goal_checks_flag_two_accountables_and_missing_measure():
     assert checks.query("goal_id == 'fcr'")["passed"].all()
 
 
-def test_alignment_matrix_marks_goal_objective_pairs():
+def test_alignment_matrix_marks_goal_objective_pairs(make_strategy):
     matrix = mission.alignment_matrix(make_strategy())
     assert matrix.shape == (2, 3)
     assert matrix.loc["Fix it first time"].tolist() == [True, True, False]
@@ -114,7 +63,7 @@ def test_alignment_matrix_marks_goal_objective_pairs():
     assert not matrix["Grow revenue"].any()
 
 
-def test_goal_performance_matches_newcombe_wilson_reference():
+def test_goal_performance_matches_newcombe_wilson_reference(make_strategy):
     # Newcombe (1998), Statistics in Medicine 17:857-872, Table I: 81/263 -> Wilson
     # 95% interval 0.2553 to 0.3662.
     churned = np.r_[np.zeros(81, bool), np.ones(182, bool)]
@@ -128,19 +77,19 @@ def test_goal_performance_matches_newcombe_wilson_reference():
     assert not perf.small_n
 
 
-def test_goal_performance_ignores_missing_and_flags_small_base():
+def test_goal_performance_ignores_missing_and_flags_small_base(make_strategy):
     customers = pd.DataFrame({"churned": [False, True, None, False] + [None] * 10})
     perf = mission.goal_performance(customers, make_strategy().cx_goal)
     assert perf.n == 3 and perf.achieved == 2
     assert perf.small_n
 
 
-def test_goal_performance_unknown_column():
+def test_goal_performance_unknown_column(make_strategy):
     with pytest.raises(KeyError, match="churned"):
         mission.goal_performance(pd.DataFrame({"x": [1]}), make_strategy().cx_goal)
 
 
-def test_strategy_results_are_json_ready():
+def test_strategy_results_are_json_ready(make_strategy):
     import json
 
     s = make_strategy()

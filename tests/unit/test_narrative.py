@@ -3,7 +3,6 @@
 import pandas as pd
 
 from cxlib import mission, narrative
-from tests.unit.test_mission import make_strategy
 
 
 def test_goal_performance_sentence_states_ci_n_and_gap():
@@ -22,7 +21,7 @@ def test_small_base_is_said_in_words():
     assert "Small base" in narrative.goal_performance(perf)
 
 
-def test_client_text_is_escaped_in_markdown():
+def test_client_text_is_escaped_in_markdown(make_strategy):
     s = make_strategy(vision="<script>alert(1)</script> [click](javascript:alert(1))")
     text = narrative.statements(s)
     assert "<script>" not in text
@@ -30,7 +29,7 @@ def test_client_text_is_escaped_in_markdown():
     assert "](javascript" not in text
 
 
-def test_goal_checks_sentence():
+def test_goal_checks_sentence(make_strategy):
     text = narrative.goal_checks(mission.check_goals(make_strategy()))
     assert text.startswith("1 of 2 goals need attention")
     assert "no operational measure" in text
