@@ -303,6 +303,11 @@ class PersonaCard(_Model):
     motivations: list[str] = Field(default_factory=list)
     challenges: list[str] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
+    match: dict[str, Literal["high", "low"]] = Field(
+        default_factory=dict,
+        description="Features this persona stands out on (feature: high or low); clusters "
+        "are matched to cards by them. Without it, cards name clusters in order of size.",
+    )
 
 
 class PersonaRule(_Model):
