@@ -339,8 +339,9 @@ def _concat(parts: list[_Part], schema: TableSchema) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     frame = frame.reset_index(drop=True)
     canonical = [c for c in schema.columns if c in frame.columns]
-    extra = [c for c in frame.columns if c not in schema.columns and not c.startswith("source_")]
-    frame = frame[[*canonical, *extra, "source_file", "source_row"]]
+    trace = ("source_file", "source_row")
+    extra = [c for c in frame.columns if c not in schema.columns and c not in trace]
+    frame = frame[[*canonical, *extra, *trace]]
     types = {c: dtype_of(schema.columns[c]) for c in canonical} | dict.fromkeys(extra, "str")
     return frame.astype(types | {"source_file": "str", "source_row": "int64"})
 

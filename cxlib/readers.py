@@ -191,8 +191,7 @@ class QualtricsReader(ExportReader):
             raise ValueError(self.description)
         ids, text = head[0], head[1]
         labels = {i: t for i, t in zip(ids, text, strict=False) if i}
-        kind = "current (3 header rows)" if rows == 3 else "legacy (2 header rows)"
-        return Layout(list(ids), rows, labels, [f"read as a Qualtrics {kind} export"])
+        return Layout(list(ids), rows, labels)
 
     @staticmethod
     def _header_rows(head: list[list[str]]) -> int | None:
@@ -238,7 +237,7 @@ class SurveyMonkeyReader(ExportReader):
             headers.append(header)
             if header:
                 labels[header] = question
-        return Layout(headers, 2, labels, ["read as a SurveyMonkey export (2 header rows)"])
+        return Layout(headers, 2, labels)
 
 
 class ReaderRegistry:
@@ -364,8 +363,6 @@ def _sniff_delimiter(sample: str) -> str:
 
 def _read_text(path: Path, source: Source, file: str) -> tuple[pd.DataFrame, str, str, list]:
     text, encoding, notes = _decode(path.read_bytes(), source.encoding, file)
-    if encoding == "utf-8-sig":
-        notes.append("removed the UTF-8 byte-order mark")
     delimiter = source.delimiter or _sniff_delimiter(text[:65536])
     try:
         grid = pd.read_csv(

@@ -376,6 +376,29 @@ def test_mapping_problems(tmp_path):
     assert problems[2].column == "wave"  # 'Wave' is not 'wave': unmapped, so wave is missing
 
 
+def test_extra_columns_are_kept_as_text_even_with_reserved_looking_names(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "response_id,source_system,source_file,zip\nR1,crm,a.csv,00501\n", encoding="utf-8"
+    )
+    folder = engagement(
+        tmp_path / "x",
+        {"customers": [], "responses": {"file": "inputs/x.csv", "wave": "2026Q1"}},
+        {"x.csv": path},
+    )
+    frame = load(folder, "responses").frame
+    assert list(frame.columns) == [
+        "response_id",
+        "wave",
+        "source_system",
+        "source_file (client)",
+        "zip",
+        "source_file",
+        "source_row",
+    ]
+    assert frame.iloc[0].tolist() == ["R1", "2026Q1", "crm", "a.csv", "00501", "inputs/x.csv", 2]
+
+
 def test_legacy_labels_can_be_mapped(tmp_path):
     folder = engagement(
         tmp_path / "l",
