@@ -551,6 +551,9 @@ def test_config_errors_are_reported_not_raised(tmp_path):
     report = validate(folder)
     assert not report.ok
     assert {p.column for p in report.problems} == {"waves", "inputs"}
+    table = report.problems_frame()
+    assert list(table.columns) == ["file", "row", "column", "expected", "found"]
+    assert table["file"].tolist() == ["engagement.yaml"] * len(report.problems)
     assert report.fingerprints.keys() == {"engagement.yaml"}
 
 
