@@ -30,10 +30,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxlib.coerce import coerce
 from cxlib.config import TABLES, Engagement, EngagementPaths, Source, load_engagement
 from cxlib.errors import ConfigError, InputError, Problem
 from cxlib.readers import RawTable, read_export
-from cxlib.schemas import TableSchema, check_frame, coerce, dtype_of, table_schema
+from cxlib.schemas import TableSchema, check_frame, dtype_of, table_schema
 
 __all__ = ["TableResult", "ValidationReport", "ingest", "load_table", "validate"]
 

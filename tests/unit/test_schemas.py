@@ -6,12 +6,12 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
+from cxlib.coerce import coerce
 from cxlib.config import TABLES, Survey
 from cxlib.errors import Problem
 from cxlib.schemas import (
     CANONICAL,
     check_frame,
-    coerce,
     dtype_of,
     pandera_schema,
     table_schema,
