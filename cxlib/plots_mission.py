@@ -1,0 +1,108 @@
+"""Charts of step 1: the goal-to-objective alignment matrix and the CX goal against target."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from cxlib.mission import GoalPerformance
+
+__all__ = ["alignment_matrix", "goal_performance"]
+
+
+def _cycle_colour(index: int = 0) -> str:
+    import matplotlib as mpl
+
+    colours = mpl.rcParams["axes.prop_cycle"].by_key().get("color", ["#1F4E79"])
+    return colours[index % len(colours)]
+
+
+def alignment_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Draw CX goals (rows) against business objectives (columns); filled where aligned.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Boolean matrix from :func:`cxlib.mission.alignment_matrix`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The chart. Objectives with no goal behind them are labelled "no CX goal".
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    if ax is None:
+        width = max(5.0, 1.6 * matrix.shape[1] + 3)
+        _, ax = plt.subplots(figsize=(width, 0.6 * matrix.shape[0] + 2))
+    values = matrix.to_numpy(dtype=float)
+    cmap = ListedColormap(["#F2F2F2", _cycle_colour(0)])
+    ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for (row, col), hit in np.ndenumerate(values):
+        if hit:
+            ax.text(col, row, "✓", ha="center", va="center", color="white", fontsize=13)
+    ax.set_xticks(range(matrix.shape[1]), labels=[str(c) for c in matrix.columns])
+    ax.set_yticks(range(matrix.shape[0]), labels=[str(i) for i in matrix.index])
+    ax.tick_params(axis="x", labelrotation=20)
+    for col, served in enumerate(values.any(axis=0)):
+        if not served:
+            y = matrix.shape[0] - 0.4
+            ax.text(col, y, "no CX goal", ha="center", va="top", color="#B00020")
+    ax.set_xticks(np.arange(-0.5, matrix.shape[1]), minor=True)
+    ax.set_yticks(np.arange(-0.5, matrix.shape[0]), minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel("Business objective")
+    ax.set_ylabel("CX goal")
+    ax.set_title("Which business objectives each CX goal serves")
+    return ax
+
+
+def goal_performance(perf: GoalPerformance, *, ax: Axes | None = None) -> Axes:
+    """Draw the CX goal's current share with its interval against the target.
+
+    Parameters
+    ----------
+    perf : GoalPerformance
+        From :func:`cxlib.mission.goal_performance`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One horizontal bar (hatched when the base is small), the interval as an error bar,
+        and the target as a dashed line.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.2))
+    level = int(round(perf.confidence * 100))
+    err = [[perf.estimate - perf.ci_low], [perf.ci_high - perf.estimate]]
+    ax.barh(
+        [0],
+        [perf.estimate * 100],
+        xerr=np.asarray(err) * 100,
+        color=_cycle_colour(0),
+        hatch="//" if perf.small_n else None,
+        capsize=6,
+        height=0.5,
+        label=f"Today (n = {perf.n:,}; {level}% CI)",
+    )
+    ax.axvline(perf.target * 100, color="#333333", linestyle="--", label="Target")
+    ax.set_xlim(0, 100)
+    ax.set_yticks([0], labels=[f"Customers who {perf.action}"])
+    ax.set_xlabel("Share of customers (%)")
+    ax.set_title("The CX goal today against its target")
+    ax.legend(loc="lower right", frameon=False)
+    return ax
