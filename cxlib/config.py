@@ -393,6 +393,12 @@ class Kpis(_Model):
     p_adjust: Literal["holm", "fdr_bh", "bonferroni"] = Field(
         "holm", description="Multiplicity control across the scorecard and the segment tests."
     )
+    stage_ratings: Literal["events", "responses"] = Field(
+        "events",
+        description="Where stage-level CSAT and CES come from: the ratings in "
+        "touchpoint_events (csat, effort on the CES scale) or the survey responses at the "
+        "stage's touchpoints. NPS by stage always comes from the responses.",
+    )
 
 
 _RACI_ROLE = re.compile(r"^[RACI](/[RACI])*$")

@@ -262,11 +262,17 @@ def cx_metrics(
     *,
     journey: Journey | None = None,
     wave: str | None = None,
+    events: pd.DataFrame | None = None,
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     wave_col: Hashable = "wave",
+    survey: Hashable = "survey",
     touchpoint: Hashable = "touchpoint_id",
     nps: Hashable = "nps",
     csat: Hashable = "csat",
     ces: Hashable = "ces",
+    event_csat: Hashable = "csat",
+    event_effort: Hashable = "effort",
+    occurred_at: Hashable = "occurred_at",
     weight: Hashable | None = None,
     top: Sequence[float] = (4, 5),
     confidence: float = 0.95,
@@ -274,8 +280,9 @@ def cx_metrics(
 ) -> pd.DataFrame:
     """NPS, CSAT and CES of one wave, overall and by journey stage, as KPI rows.
 
-    The customer-feedback layer of the KPI tree: what customers say, overall and at each
-    stage of the journey (a response's stage is its touchpoint's stage).
+    The customer-feedback layer of the KPI tree: what customers say overall (the
+    relationship survey) and at each stage of the journey (the ratings given at the
+    stage's touchpoints).
 
     Parameters
     ----------
@@ -285,11 +292,19 @@ def cx_metrics(
         Stages and touchpoints; without it only overall rows are produced.
     wave : str, optional
         Keep only this wave's responses (default: all rows).
-    wave_col, touchpoint, nps, csat, ces : str
-        Column roles (canonical names by default). A score column that is absent is
-        skipped.
+    events : pandas.DataFrame, optional
+        Touchpoint events. When given with rating columns, stage-level CSAT and CES come
+        from the event ratings (``event_csat``, ``event_effort``) within ``period``;
+        otherwise from the responses at the stage's touchpoints.
+    period : tuple of Timestamp, optional
+        The wave's period for the events (``start <= occurred_at < end``).
+    wave_col, survey, touchpoint, nps, csat, ces : str
+        Column roles of the responses (canonical names by default). A score column that
+        is absent is skipped.
+    event_csat, event_effort, occurred_at : str
+        Column roles of the events; ``event_effort`` is read on the CES scale.
     weight : str, optional
-        Survey weight column.
+        Survey weight column (responses only).
     top : sequence of numbers, default (4, 5)
         CSAT answers that count as satisfied.
     confidence : float, default 0.95
@@ -300,10 +315,11 @@ def cx_metrics(
     Returns
     -------
     pandas.DataFrame
-        A KPI table (:data:`KPI_COLUMNS`), level ``"cx"``: ``nps``, ``csat``, ``ces``
-        overall, then ``<metric>:<stage>`` for each stage with answers, in journey order.
-        NPS rows are in NPS points with ``promoters``/``detractors`` shares; CSAT rows are
-        top-box shares with ``count``; CES rows are means with ``sd``.
+        A KPI table (:data:`KPI_COLUMNS`), level ``"cx"``: for each of ``nps``, ``csat``,
+        ``ces`` the overall row, then ``<metric>:<stage>`` for each stage with answers,
+        in journey order. NPS rows are in NPS points with ``promoters``/``detractors``
+        shares; CSAT rows are top-box shares with ``count``; CES rows are means with
+        ``sd``.
 
     Raises
     ------
@@ -316,9 +332,12 @@ def cx_metrics(
 
     Notes
     -----
-    NPS uses the adjusted-Wald interval (Rocks 2016), CSAT the Wilson interval and CES a
-    t interval, as in :mod:`cxlib.stats`. Missing answers are left out of each metric's
-    base. A stage with no answers for a metric gets no row.
+    Overall rows use the relationship survey when the ``survey`` column marks one
+    (rows equal to ``"relationship"``), else every response. Stage rows use responses
+    whose touchpoint belongs to the stage (NPS always; CSAT and CES when no event ratings
+    are given). NPS uses the adjusted-Wald interval (Rocks 2016), CSAT the Wilson
+    interval and CES a t interval, as in :mod:`cxlib.stats`. Missing answers are left
+    out of each metric's base; a stage with no answers for a metric gets no row.
 
     References
     ----------
@@ -333,34 +352,45 @@ def cx_metrics(
     (['nps', 'csat', 'ces'], 25.0, 0.75)
     """
     data = _wave_rows(responses, wave, wave_col)
+    overall = data
+    if survey in data.columns and (data[survey] == "relationship").any():
+        overall = data[data[survey] == "relationship"]
     stages = stage_of(data, journey, touchpoint=touchpoint)
     order = list(journey.stages) if journey is not None else []
+    rated = _event_ratings(events, journey, period, touchpoint, occurred_at)
+    opts = {"top": top, "confidence": confidence, "min_n": min_n}
     rows = []
     for key, label, metric, unit in _CX:
         column = {"nps": nps, "csat": csat, "ces": ces}[key]
         if column not in data.columns:
             continue
-        opts = {"weight": weight, "top": top, "confidence": confidence, "min_n": min_n}
-        overall = _one_metric(data, metric, column, **opts)
         head = {"level": "cx", "metric": metric, "unit": unit}
-        rows.append(_rows_from(overall, kpi=key, label=label, **head))
+        table = _one_metric(overall, metric, column, weight=weight, **opts)
+        rows.append(_rows_from(table, kpi=key, label=label, **head))
+        source, col, w, where = data, column, weight, stages
+        event_col = {"csat": event_csat, "ces": event_effort}.get(key)
+        if rated is not None and event_col in rated.columns:
+            source, col, w, where = rated, event_col, None, rated["_stage"]
+            head = {**head, "unit": f"{unit}, touchpoint ratings"}
         for stage in order:
-            part = data[stages == stage]
-            if part[column].notna().sum() == 0:
+            part = source[(where == stage).to_numpy()]
+            if part[col].notna().sum() == 0:
                 continue
-            table = _one_metric(part, metric, column, **opts)
-            rows.append(
-                _rows_from(
-                    table,
-                    kpi=f"{key}:{stage}",
-                    label=f"{label}: {stage}",
-                    level="cx",
-                    metric=metric,
-                    unit=unit,
-                    stage=stage,
-                )
-            )
+            table = _one_metric(part, metric, col, weight=w, **opts)
+            name = f"{label}: {stage}"
+            rows.append(_rows_from(table, kpi=f"{key}:{stage}", label=name, stage=stage, **head))
     return kpi_frame(rows)
+
+
+def _event_ratings(events, journey, period, touchpoint, occurred_at) -> pd.DataFrame | None:
+    """Events in the period with their stage, or None when there are none to use."""
+    if events is None or journey is None or touchpoint not in events.columns:
+        return None
+    out = events.assign(_stage=stage_of(events, journey, touchpoint=touchpoint))
+    if period is not None and occurred_at in out.columns:
+        when = pd.to_datetime(out[occurred_at], errors="coerce")
+        out = out[((when >= period[0]) & (when < period[1])).to_numpy()]
+    return out
 
 
 def _wave_rows(data: pd.DataFrame, wave: str | None, wave_col: Hashable) -> pd.DataFrame:

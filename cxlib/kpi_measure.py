@@ -249,7 +249,19 @@ def measure_baseline(
     opts = {"confidence": conf, "min_n": min_n}
     period = _period(responses, wave)
     weight = "weight" if "weight" in responses.columns else None
-    parts = [cx_metrics(responses, journey=config.journey, wave=wave, weight=weight, **opts)]
+    events = _present(tables, "touchpoint_events")
+    rated = events if config.kpis.stage_ratings == "events" else None
+    parts = [
+        cx_metrics(
+            responses,
+            journey=config.journey,
+            wave=wave,
+            events=rated,
+            period=period,
+            weight=weight,
+            **opts,
+        )
+    ]
     missing: list[str] = []
     extra: dict[str, Any] = {}
     parts += _operational(tables, config, period, opts, missing)

@@ -266,6 +266,9 @@ def sample_sizes(
         .itertuples()
     ]
     out["n_needed"] = np.asarray(needed, dtype=float)
+    if "target_met" in out.columns:
+        met = out["target_met"].astype("boolean").fillna(False).astype(bool)
+        out.loc[met.to_numpy(), "n_needed"] = np.nan
     enough = out["n"].astype(float).to_numpy() >= out["n_needed"].to_numpy()
     out["n_sufficient"] = pd.array(enough, dtype="boolean")
     out.loc[out["n_needed"].isna(), "n_sufficient"] = pd.NA

@@ -7,12 +7,13 @@ Welch's t-test, rates per month with the exact conditional (binomial) test. The 
 a scorecard, or of a set of segment comparisons, are adjusted together (Holm by default),
 so a long scorecard does not produce false alarms.
 
-Control charts over every wave are in :mod:`cxlib.remeasure_spc`.
+Segments and stages that moved are in :mod:`cxlib.remeasure_movers`, control charts over
+every wave in :mod:`cxlib.remeasure_spc`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,6 @@ __all__ = [
     "RAG_RULE",
     "compare_kpis",
     "compare_summaries",
-    "movers",
     "rag_status",
     "scorecard",
 ]
@@ -414,128 +414,3 @@ def _pick(current: pd.DataFrame, baseline: pd.DataFrame, kpi: str, col: str) -> 
             if len(hit) and not pd.isna(hit.iloc[0]) and hit.iloc[0] != "":
                 return hit.iloc[0]
     return np.nan if col == "target" else ""
-
-
-_MOVER_METRICS = (("nps", "nps", "nps"), ("csat", "share", "csat"), ("ces", "mean", "ces"))
-
-
-def _segment_summary(data, segment, wave_col, metric, score, weight, confidence):
-    by = [segment, wave_col]
-    if metric == "nps":
-        t = stats.nps(data, score=score, by=by, weight=weight, confidence=confidence)
-    elif metric == "share":
-        t = stats.top_box(data, score=score, by=by, weight=weight, confidence=confidence)
-        t["count"] = t["estimate"] * t["n_eff"]
-    else:
-        t = stats.mean_ci(data, score=score, by=by, weight=weight, confidence=confidence)
-    t["metric"] = metric
-    return t[t["n"] > 0]
-
-
-def movers(
-    data: pd.DataFrame,
-    *,
-    baseline_wave: str,
-    wave: str,
-    segments: Sequence[Hashable],
-    wave_col: Hashable = "wave",
-    weight: Hashable | None = None,
-    lower_is_better: Iterable[str] = (),
-    confidence: float = 0.95,
-    p_adjust: str = "holm",
-    min_n: int = 30,
-) -> pd.DataFrame:
-    """Segments and journey stages whose NPS, CSAT or CES moved between two waves.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Responses of (at least) both waves, with the segment columns present (e.g.
-        ``stage``, ``region``, ``persona``).
-    baseline_wave, wave : str
-        The two waves compared (change = ``wave`` minus ``baseline_wave``).
-    segments : sequence of str
-        Segment columns; empty or missing segment values are left out.
-    wave_col : str, default "wave"
-        Wave column.
-    weight : str, optional
-        Survey weight column.
-    lower_is_better : iterable of str
-        Metrics (nps, csat, ces) improving downwards.
-    confidence : float, default 0.95
-        Confidence level; significance uses adjusted p-values.
-    p_adjust : {"holm", "fdr_bh", "bonferroni"}, default "holm"
-        Multiplicity control across every segment, level and metric tested.
-    min_n : int, default 30
-        Comparisons with either side below this are flagged ``small_n``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per segment level and metric present in both waves: ``segment``,
-        ``level``, ``metric`` (nps, csat, ces), ``baseline``, ``current``,
-        ``n_baseline``, ``n``, ``estimate`` (change), ``ci_low``, ``ci_high``,
-        ``statistic``, ``p_value``, ``p_adjusted``, ``significant``, ``change``
-        (improved, deteriorated, no significant change) and ``small_n``; sorted with the
-        significant moves first, then by the size of the test statistic.
-
-    See Also
-    --------
-    compare_summaries : the tests used.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"wave": ["A"] * 200 + ["B"] * 200,
-    ...     "region": (["N"] * 100 + ["S"] * 100) * 2,
-    ...     "nps": [9, 5] * 100 + [9, 5] * 50 + [10, 9] * 50})
-    >>> out = movers(df, baseline_wave="A", wave="B", segments=["region"])
-    >>> out[["level", "change"]].values.tolist()[0], round(float(out.iloc[0]["estimate"]), 1)
-    (['S', 'improved'], 100.0)
-    """
-    rows = []
-    for segment in segments:
-        if segment not in data.columns:
-            continue
-        part = data[data[wave_col].astype(str).isin([str(baseline_wave), str(wave)])]
-        part = part[part[segment].notna() & (part[segment].astype(str) != "")]
-        part = part.assign(**{wave_col: part[wave_col].astype(str)})
-        for name, metric, score in _MOVER_METRICS:
-            if score not in part.columns or part[score].notna().sum() == 0:
-                continue
-            t = _segment_summary(part, segment, wave_col, metric, score, weight, confidence)
-            b = t[t[wave_col] == str(baseline_wave)].set_index(segment)
-            c = t[t[wave_col] == str(wave)].set_index(segment)
-            common = [lvl for lvl in c.index if lvl in b.index]
-            if not common:
-                continue
-            b, c = b.loc[common].reset_index(), c.loc[common].reset_index()
-            diff = compare_summaries(b, c, confidence=confidence)
-            block = pd.DataFrame({"segment": str(segment), "level": c[segment].astype(str)})
-            block["metric"] = name
-            block["baseline"], block["current"] = b["estimate"], c["estimate"]
-            block["n_baseline"], block["n"] = b["n"].astype(np.int64), c["n"].astype(np.int64)
-            for key in ("estimate", "ci_low", "ci_high", "statistic", "p_value"):
-                block[key] = diff[key].to_numpy()
-            block["small_n"] = (b["n_eff"] < min_n).to_numpy() | (c["n_eff"] < min_n).to_numpy()
-            rows.append(block)
-    return _finish_movers(rows, confidence, p_adjust, lower_is_better)
-
-
-def _finish_movers(rows, confidence, p_adjust, lower_is_better) -> pd.DataFrame:
-    cols = ["segment", "level", "metric", "baseline", "current", "n_baseline", "n"]
-    cols += ["estimate", "ci_low", "ci_high", "statistic", "p_value", "p_adjusted"]
-    cols += ["significant", "change", "small_n"]
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(rows, ignore_index=True)
-    out["p_adjusted"] = stats.adjust_pvalues(out["p_value"].to_numpy(), method=p_adjust)
-    out["significant"] = out["p_adjusted"] < 1.0 - confidence
-    down = out["metric"].map(lambda m: direction_of(m, lower_is_better=lower_is_better))
-    good = np.where(down == "decrease", out["estimate"] < 0, out["estimate"] > 0)
-    out["change"] = np.select(
-        [out["significant"] & good, out["significant"]],
-        ["improved", "deteriorated"],
-        "no significant change",
-    )
-    order = np.lexsort((-out["statistic"].abs().fillna(0).to_numpy(), ~out["significant"]))
-    return out.iloc[order][cols].reset_index(drop=True)

@@ -105,7 +105,9 @@ def control_charts(
     waves: Sequence[str],
     journey: Journey | None = None,
     stages: Sequence[str] = (),
+    events: pd.DataFrame | None = None,
     wave_col: Hashable = "wave",
+    survey: Hashable = "survey",
     nps: Hashable = "nps",
     csat: Hashable = "csat",
     top: Sequence[float] = (4, 5),
@@ -125,9 +127,14 @@ def control_charts(
     journey : Journey, optional
         Needed for the stage charts.
     stages : sequence of str, optional
-        Journey stages to chart as well (CSAT p-charts on the stage's responses).
-    wave_col, nps, csat : str
-        Column roles.
+        Journey stages to chart as well (CSAT top-box p-charts).
+    events : pandas.DataFrame, optional
+        Touchpoint events with a wave column (:func:`cxlib.remeasure_movers.label_waves`);
+        when given, the stage charts use their CSAT ratings (unweighted) instead of the
+        responses at the stage's touchpoints.
+    wave_col, survey, nps, csat : str
+        Column roles. The overall charts use the relationship survey when ``survey``
+        marks one (as :func:`cxlib.kpi.cx_metrics` does), else every response.
     top : sequence of numbers, default (4, 5)
         CSAT answers that count as satisfied.
     weight : str, optional
@@ -173,16 +180,23 @@ def control_charts(
     [['nps', 'W1'], ['nps', 'W2'], ['csat', 'W1'], ['csat', 'W2']]
     """
     data = _ordered(responses, waves, wave_col)
+    overall = data
+    if survey in data.columns and (data[survey] == "relationship").any():
+        overall = data[(data[survey] == "relationship").to_numpy()]
     parts = []
     opts = {"weight": weight, "laney_min_n": laney_min_n, "min_n": min_n}
-    if nps in data.columns and data[nps].notna().any():
-        parts.append(_nps_chart(data, wave_col, nps, **opts).assign(chart="nps", label="NPS"))
-    if csat in data.columns and data[csat].notna().any():
-        chart = _p_chart(data, wave_col, csat, top, **opts)
+    if nps in data.columns and overall[nps].notna().any():
+        parts.append(_nps_chart(overall, wave_col, nps, **opts).assign(chart="nps", label="NPS"))
+    if csat in data.columns and overall[csat].notna().any():
+        chart = _p_chart(overall, wave_col, csat, top, **opts)
         parts.append(chart.assign(chart="csat", label="CSAT top-2 box"))
-        stage = stage_of(data, journey)
+        src = data if events is None else _ordered(events, waves, wave_col)
+        stage = stage_of(src, journey)
+        stage_opts = {**opts, "weight": None} if events is not None else opts
         for name in stages:
-            chart = _p_chart(data[stage == name], wave_col, csat, top, **opts)
+            if csat not in src.columns:
+                break
+            chart = _p_chart(src[(stage == name).to_numpy()], wave_col, csat, top, **stage_opts)
             parts.append(chart.assign(chart=f"csat:{name}", label=f"CSAT top-2 box: {name}"))
     parts = [p for p in parts if len(p)]
     if not parts:
