@@ -2,9 +2,10 @@
 
 Compute layer: the two-level governance structure (an executive steering group and a
 cross-functional working team) built from the stakeholders table and engagement.yaml, the
-RACI of the CX decisions and its checks, and the cadence calendar of meetings, reviews and
-re-measurement waves. The survey contact audit lives in :mod:`cxlib.governance_contacts`
-and the initiative roadmap in :mod:`cxlib.governance_roadmap`.
+RACI of the CX decisions and its checks. The survey contact audit lives in
+:mod:`cxlib.governance_contacts`, the initiative roadmap in :mod:`cxlib.governance_roadmap`,
+the cadence calendar in :mod:`cxlib.governance_calendar` and the step's results file in
+:mod:`cxlib.governance_results`.
 
 Every check returns rows of one shape, so the notebook and the results file list them the
 same way: ``area``, ``check``, ``subject``, ``passed``, ``count``, ``limit`` and ``detail``.
@@ -152,11 +153,14 @@ class GovernanceStructure:
         ``sponsor_known``, ``sponsor_executive``, ``member_known`` (per named member) and
         ``department_represented`` (per touchpoint-owning department; ``count`` is the number
         of touchpoints it owns, ``detail`` a suggested member when it fails).
+    people : tuple of str
+        Every person in the stakeholders table (for checking names elsewhere).
     """
 
     bodies: pd.DataFrame
     members: pd.DataFrame
     checks: pd.DataFrame
+    people: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -173,7 +177,7 @@ def _meetings_per_year(cadence: str) -> int:
 
 
 def governance_structure(
-    stakeholders: pd.DataFrame,
+    stakeholders: pd.DataFrame | None,
     *,
     settings: Governance,
     owners: pd.DataFrame | None = None,
@@ -194,8 +198,9 @@ def governance_structure(
 
     Parameters
     ----------
-    stakeholders : pandas.DataFrame
-        The stakeholders table: person, title, department, level, cx_role.
+    stakeholders : pandas.DataFrame or None
+        The stakeholders table: person, title, department, level, cx_role. None when the
+        engagement has none: every check that needs a person then fails.
     settings : Governance
         The ``governance:`` section of engagement.yaml.
     owners : pandas.DataFrame, optional
@@ -234,6 +239,8 @@ def governance_structure(
     >>> s.checks.loc[~s.checks["passed"], ["check", "subject"]].values.tolist()
     [['department_represented', 'Retail']]
     """
+    if stakeholders is None:
+        stakeholders = pd.DataFrame(columns=[person, department, level, cx_role], dtype=object)
     _require(stakeholders, [person, department, level, cx_role], "stakeholders")
     people = pd.DataFrame(
         {
@@ -261,7 +268,10 @@ def governance_structure(
             _body_row("working_team", settings.working_team, working),
         ]
     )
-    return GovernanceStructure(bodies=bodies, members=members, checks=_checks(checks))
+    names = tuple(str(p) for p in people["person"].dropna())
+    return GovernanceStructure(
+        bodies=bodies, members=members, checks=_checks(checks), people=names
+    )
 
 
 def _body_row(key: str, committee: Committee, members: pd.DataFrame) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pandas as pd
 from cxlib.config import Governance
 from cxlib.governance import CADENCE_STEPS
 
-__all__ = ["cadence_calendar", "default_start", "plan_start"]
+__all__ = ["cadence_calendar", "default_start", "last_wave_start", "plan_start"]
 
 
 def default_start(dates: Iterable[Any] | pd.Series) -> date:
@@ -65,9 +65,13 @@ def _series(start: pd.Timestamp, end: pd.Timestamp, cadence: str) -> list[pd.Tim
 
 
 def cadence_calendar(
-    settings: Governance, *, start: date | pd.Timestamp, horizon_months: int | None = None
+    settings: Governance,
+    *,
+    start: date | pd.Timestamp,
+    last_wave: date | pd.Timestamp | None = None,
+    horizon_months: int | None = None,
 ) -> pd.DataFrame:
-    """Meetings, reviews and re-measurement waves over the planning horizon.
+    """List the meetings, reviews and re-measurement waves over the planning horizon.
 
     Parameters
     ----------
@@ -75,6 +79,9 @@ def cadence_calendar(
         The ``governance:`` section (bodies' names and cadences, re-measurement interval).
     start : date
         First day of the plan.
+    last_wave : date, optional
+        When the latest survey wave opened (:func:`last_wave_start`); re-measurement keeps
+        its rhythm. Without it, waves are counted from ``start``.
     horizon_months : int, optional
         Months covered; default ``settings.horizon_months``.
 
@@ -88,7 +95,8 @@ def cadence_calendar(
     Notes
     -----
     Meetings repeat at each body's cadence from the start date. A re-measurement wave opens
-    every ``remeasure_every_months`` months after the start; its results are reviewed by the
+    every ``remeasure_every_months`` months after the latest wave (or after the start, when
+    that is unknown), from the start of the plan on; its results are reviewed by the
     steering group one month after fieldwork opens, and KPIs are published then. A governance
     review (RACI, contact policy, roadmap) closes each twelve months of the plan.
 
@@ -109,8 +117,10 @@ def cadence_calendar(
     for track, body in (("steering", settings.steering), ("working_team", settings.working_team)):
         event = "Steering group meeting" if track == "steering" else "Working team meeting"
         rows += [(d, "meeting", track, event, body.name) for d in _series(t0, end, body.cadence)]
-    waves = [t0 + pd.DateOffset(months=every * k) for k in range(1, months // every + 1)]
-    waves = [w for w in waves if w < end]
+    anchor = t0 if last_wave is None else pd.Timestamp(last_wave).normalize()
+    span = (end.year - anchor.year) * 12 + end.month - anchor.month
+    waves = [anchor + pd.DateOffset(months=every * k) for k in range(1, span // every + 2)]
+    waves = [w for w in waves if t0 <= w < end]
     for k, when in enumerate(waves, start=1):
         rows.append((when, "wave", "measurement", f"Re-measurement wave {k} opens", "CX team"))
         review = when + pd.DateOffset(months=1)
@@ -124,3 +134,36 @@ def cadence_calendar(
     cal = pd.DataFrame(rows, columns=["date", "kind", "track", "event", "body"])
     cal["date"] = pd.to_datetime(cal["date"])
     return cal.sort_values(["date", "track"], kind="stable").reset_index(drop=True)
+
+
+def last_wave_start(
+    responses: pd.DataFrame, *, wave: str = "wave", time: str = "responded_at"
+) -> pd.Timestamp | None:
+    """When the latest survey wave opened: the first response of the wave that ended last.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        The responses table.
+    wave, time : str
+        Column roles.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        None when the table has no wave or time column, or no times.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"wave": ["Q1", "Q1", "Q3"],
+    ...     "responded_at": pd.to_datetime(["2026-02-03", "2026-02-20", "2026-08-04"])})
+    >>> last_wave_start(r)
+    Timestamp('2026-08-04 00:00:00')
+    """
+    if wave not in responses or time not in responses:
+        return None
+    when = pd.to_datetime(responses[time], errors="coerce")
+    spans = when.groupby(responses[wave].astype("string")).agg(["min", "max"]).dropna()
+    if spans.empty:
+        return None
+    return spans.sort_values(["max", "min"]).iloc[-1]["min"]

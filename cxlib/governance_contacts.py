@@ -60,7 +60,7 @@ def _times(values: pd.Series, what: str) -> np.ndarray:
 
 
 def complaint_events(
-    events: pd.DataFrame,
+    events: pd.DataFrame | None,
     *,
     policy: ContactPolicy,
     touchpoints: pd.DataFrame,
@@ -68,7 +68,7 @@ def complaint_events(
     touchpoint: str = "touchpoint_id",
     time: str = "occurred_at",
     completed: str = "completed",
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     """Pick the journey events that count as open complaints under the contact policy.
 
     The kit has no complaints table; a complaint source exists when the journey has
@@ -79,7 +79,7 @@ def complaint_events(
 
     Parameters
     ----------
-    events : pandas.DataFrame
+    events : pandas.DataFrame or None
         touchpoint_events: customer_id, touchpoint_id, occurred_at (and completed).
     policy : ContactPolicy
         The contact policy from engagement.yaml.
@@ -90,9 +90,10 @@ def complaint_events(
 
     Returns
     -------
-    pandas.DataFrame
-        ``customer_id``, ``complained_at`` and ``touchpoint_id``, one row per complaint.
-        Empty when no touchpoint qualifies.
+    pandas.DataFrame or None
+        ``customer_id``, ``complained_at`` and ``touchpoint_id``, one row per complaint
+        (possibly none). None when there is no complaint source: no events, or no
+        touchpoint at a complaint stage or in the list.
 
     Examples
     --------
@@ -104,12 +105,16 @@ def complaint_events(
     >>> complaint_events(ev, policy=ContactPolicy(), touchpoints=tps)["complained_at"].tolist()
     [Timestamp('2026-02-01 00:00:00')]
     """
+    if events is None:
+        return None
     _check(events, [customer, touchpoint, time], "touchpoint_events")
     _check(touchpoints, ["touchpoint_id", "stage"], "touchpoints")
     stages = {s.strip().casefold() for s in policy.complaint_stages}
     at_stage = touchpoints["stage"].astype("string").str.strip().str.casefold().isin(stages)
     ids = set(touchpoints.loc[at_stage.fillna(False), "touchpoint_id"])
     ids |= set(policy.complaint_touchpoints)
+    if not ids:
+        return None
     chosen = events[touchpoint].isin(ids)
     if policy.complaints_open_only and completed in events:
         chosen &= events[completed].eq(False).fillna(False)
@@ -338,7 +343,9 @@ class ContactAudit:
     offenders : pandas.DataFrame
         One row per value of each breakdown column (survey, team, ...): ``dimension``,
         ``value``, ``n_contacts``, ``over_cap``, ``in_quiet_period``, ``breaches``,
-        ``breach_share`` and ``customers_over_cap``; most breaches first.
+        ``breach_share`` and ``customers_over_cap``; most breaches first, then the highest
+        breach rate (so a team that sends only offending surveys precedes a survey type it
+        shares with well-behaved teams).
     distribution : pandas.DataFrame
         ``contacts`` (surveys a customer received), ``customers`` (how many customers
         received that many), ``over_cap`` (of whom over the cap at least once).
@@ -366,7 +373,7 @@ class ContactAudit:
 
 
 def audit_contacts(
-    contacts: pd.DataFrame,
+    contacts: pd.DataFrame | None,
     *,
     policy: ContactPolicy,
     complaints: pd.DataFrame | None = None,
@@ -375,7 +382,7 @@ def audit_contacts(
     by: Sequence[str] = ("survey", "team"),
     confidence: float = 0.95,
     min_n: int = 30,
-) -> ContactAudit:
+) -> ContactAudit | None:
     r"""Audit the survey contact log against the contact policy.
 
     Answers: how many customers were asked for feedback more often than the policy allows,
@@ -384,8 +391,9 @@ def audit_contacts(
 
     Parameters
     ----------
-    contacts : pandas.DataFrame
+    contacts : pandas.DataFrame or None
         The contact log: customer_id, contacted_at, survey (and any breakdown columns).
+        None when the engagement has no contact log: nothing to audit, None is returned.
     policy : ContactPolicy
         The policy from engagement.yaml.
     complaints : pandas.DataFrame, optional
@@ -402,7 +410,7 @@ def audit_contacts(
 
     Returns
     -------
-    ContactAudit
+    ContactAudit or None
         Summary, worst offenders, distribution of contacts per customer, monthly volume.
 
     Raises
@@ -438,6 +446,8 @@ def audit_contacts(
     >>> int(row["customers_over_cap"]), float(row["estimate"]), int(row["contacts_under_policy"])
     (1, 0.5, 2)
     """
+    if contacts is None:
+        return None
     flagged = flag_contacts(
         contacts, policy=policy, complaints=complaints, customer=customer, time=time
     )
@@ -504,6 +514,8 @@ def _offenders(flagged: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     out = pd.concat(parts, ignore_index=True)[columns]
     out = out.sort_values(
-        ["breaches", "dimension", "value"], ascending=[False, True, True], kind="stable"
+        ["breaches", "breach_share", "dimension", "value"],
+        ascending=[False, False, True, True],
+        kind="stable",
     )
     return out.reset_index(drop=True)

@@ -22,11 +22,11 @@ from cxlib.governance import single_accountable
 __all__ = [
     "CLOSED_STATUSES",
     "EVIDENCE",
+    "EVIDENCE_FILES",
     "build_roadmap",
     "collect_evidence",
     "evidence_shares",
     "roadmap_owners",
-    "roadmap_summary",
     "score_initiatives",
     "select_within_budget",
 ]
@@ -34,6 +34,14 @@ __all__ = [
 #: Initiative statuses that take an initiative out of the running (done or turned down).
 CLOSED_STATUSES = frozenset(
     {"implemented", "done", "completed", "live", "rejected", "cancelled", "canceled"}
+)
+#: Earlier results the roadmap reads, in the order the narrative lists them.
+EVIDENCE_FILES = (
+    "pain_points.parquet",
+    "journey.json",
+    "drivers.parquet",
+    "themes.parquet",
+    "voc.json",
 )
 #: Evidence components: (name, join column in initiatives, share column in the output).
 EVIDENCE = (
@@ -105,6 +113,9 @@ def collect_evidence(
     pain_points: pd.DataFrame | None = None,
     drivers: pd.DataFrame | None = None,
     themes: pd.DataFrame | None = None,
+    *,
+    journey: Mapping[str, Any] | None = None,
+    voc: Mapping[str, Any] | None = None,
 ) -> dict[str, pd.DataFrame | None]:
     r"""Turn the journey audit and VoC results into evidence shares, whichever exist.
 
@@ -119,6 +130,9 @@ def collect_evidence(
         ``themes.parquet`` of the VoC step: either one row per theme with ``share`` of
         comments and ``estimate`` (NPS of those mentioning it minus the rest), or one row
         per tagged comment (``theme``, optionally ``negated``).
+    journey, voc : mapping, optional
+        ``journey.json`` and ``voc.json``, read when a table above is missing: the journey's
+        ``top_pain_points`` and the VoC step's ``drivers.importance`` and ``themes``.
 
     Returns
     -------
@@ -130,7 +144,8 @@ def collect_evidence(
     -----
     A theme's weight is the NPS it costs: its share of comments times the NPS gap of those
     mentioning it, :math:`s_k \max(0, -\Delta_k)`, on the scale of the pain estimate. With
-    a tag table (no NPS gap) it is the number of comments mentioning it.
+    a tag table (no NPS gap) it is the number of comments mentioning it. ``journey.json``
+    lists only the top pain points, so shares taken from it are shares of those.
 
     Examples
     --------
@@ -139,6 +154,9 @@ def collect_evidence(
     >>> ev["pain"] is None, ev["drivers"]["share"].round(2).tolist()
     (True, [0.75, 0.25])
     """
+    pain_points = _or_json(pain_points, journey, ("top_pain_points",))
+    drivers = _or_json(drivers, voc, ("drivers", "importance"))
+    themes = _or_json(themes, voc, ("themes",))
     out: dict[str, pd.DataFrame | None] = {"pain": None, "drivers": None, "themes": None}
     if _usable(pain_points, "touchpoint_id"):
         weight = next((c for c in ("estimate", "pain") if c in pain_points), None)
@@ -147,17 +165,28 @@ def collect_evidence(
     if _usable(drivers, "attribute") and "importance" in drivers:
         out["drivers"] = evidence_shares(drivers, key="attribute", weight="importance")
     if _usable(themes, "theme"):
-        table = themes
-        if {"share", "estimate"} <= set(themes.columns):
-            gap = pd.to_numeric(themes["estimate"], errors="coerce").clip(upper=0)
-            table = themes.assign(_w=pd.to_numeric(themes["share"], errors="coerce") * -gap)
-        elif "n_mentions" in themes:
-            table = themes.assign(_w=themes["n_mentions"])
-        else:
-            kept = ~themes["negated"].fillna(False).astype(bool) if "negated" in themes else True
-            table = themes.assign(_w=1.0).loc[kept]
-        out["themes"] = evidence_shares(table, key="theme", weight="_w")
+        out["themes"] = evidence_shares(_theme_weights(themes), key="theme", weight="_w")
     return out
+
+
+def _or_json(table: Any, results: Mapping[str, Any] | None, path: tuple[str, ...]) -> Any:
+    """Return the table if given, else the records at ``path`` in a step's JSON, or None."""
+    if isinstance(table, pd.DataFrame) or not isinstance(results, Mapping):
+        return table
+    value: Any = results
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return pd.DataFrame(value) if isinstance(value, list) and value else None
+
+
+def _theme_weights(themes: pd.DataFrame) -> pd.DataFrame:
+    if {"share", "estimate"} <= set(themes.columns):
+        gap = pd.to_numeric(themes["estimate"], errors="coerce").clip(upper=0)
+        return themes.assign(_w=pd.to_numeric(themes["share"], errors="coerce") * -gap)
+    if "n_mentions" in themes:
+        return themes.assign(_w=themes["n_mentions"])
+    kept = ~themes["negated"].fillna(False).astype(bool) if "negated" in themes else True
+    return themes.assign(_w=1.0).loc[kept]
 
 
 def _usable(table: pd.DataFrame | None, key: str) -> bool:
@@ -510,20 +539,20 @@ def roadmap_owners(
 
 
 def build_roadmap(
-    initiatives: pd.DataFrame,
+    initiatives: pd.DataFrame | None,
     *,
     evidence: Mapping[str, pd.DataFrame | None],
     settings: Governance,
     members: pd.DataFrame,
     owners: pd.DataFrame,
     people: Iterable[str] = (),
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     """Score, fund and assign the initiatives in one call (what the playbook shows).
 
     Parameters
     ----------
-    initiatives : pandas.DataFrame
-        The initiatives table.
+    initiatives : pandas.DataFrame or None
+        The initiatives table; None when the engagement has none (None is returned).
     evidence : mapping
         Output of :func:`collect_evidence`.
     settings : Governance
@@ -551,6 +580,8 @@ def build_roadmap(
     >>> rm[["initiative_id", "funded"]].values.tolist()
     [['b', True], ['a', False]]
     """
+    if initiatives is None:
+        return None
     scored = score_initiatives(
         initiatives,
         pain=evidence.get("pain"),
@@ -573,39 +604,3 @@ def build_roadmap(
     )
     order = np.lexsort((scored["rank"].to_numpy(), ~scored["funded"].to_numpy()))
     return scored.iloc[order].reset_index(drop=True)
-
-
-def roadmap_summary(roadmap: pd.DataFrame, *, budget: float | None) -> dict[str, Any]:
-    """Totals of the funded roadmap: what it costs, what share of the evidence it covers.
-
-    Returns
-    -------
-    dict
-        ``budget``, ``n_candidates``, ``n_funded``, ``spent``, ``remaining``,
-        ``impact_funded`` (sum of funded impact), ``impact_total`` (sum over candidates),
-        ``impact_share`` (funded / total), ``basis`` (evidence or estimate) and
-        ``n_unlinked`` (candidates with no evidence behind them).
-
-    Examples
-    --------
-    >>> rm = pd.DataFrame({"impact": [0.6, 0.4], "cost": [10.0, 30.0],
-    ...     "funded": [True, False], "basis": "evidence"})
-    >>> roadmap_summary(rm, budget=20)["remaining"]
-    10.0
-    """
-    funded = roadmap[roadmap["funded"]] if len(roadmap) else roadmap
-    total = float(roadmap["impact"].sum()) if len(roadmap) else 0.0
-    spent = float(funded["cost"].sum()) if len(funded) else 0.0
-    basis = str(roadmap["basis"].iloc[0]) if len(roadmap) and "basis" in roadmap else "evidence"
-    return {
-        "budget": budget,
-        "n_candidates": int(len(roadmap)),
-        "n_funded": int(len(funded)),
-        "spent": spent,
-        "remaining": None if budget is None else float(budget) - spent,
-        "impact_funded": float(funded["impact"].sum()) if len(funded) else 0.0,
-        "impact_total": total,
-        "impact_share": float(funded["impact"].sum()) / total if total > 0 else None,
-        "basis": basis,
-        "n_unlinked": int((roadmap["impact"] <= 0).sum()) if len(roadmap) else 0,
-    }
