@@ -17,12 +17,14 @@ from cxlib.voc import VocResult
 
 __all__ = [
     "bias",
+    "bias_rows",
     "detractors",
     "drivers",
     "headline",
     "label",
     "metrics",
     "quadrants",
+    "segment_rows",
     "segments",
     "signed",
     "suggestions",
@@ -108,7 +110,11 @@ def headline(result: VocResult) -> str:
         )
     concentrated = _concentrated(result)
     if len(concentrated):
-        text += f", and {concentrated.iloc[0]['theme']} comments come mostly from detractors"
+        top = concentrated.iloc[0]
+        text += (
+            f"; detractors raise {top['theme']} {top['lift']:.1f} times as often as other "
+            "customers"
+        )
     return text + "."
 
 
@@ -347,3 +353,46 @@ def summary(result: VocResult) -> str:
     if result.bias is not None and result.bias.material and not result.bias.corrected:
         items.append("- Weight the survey to the customer base before comparing segments.")
     return "\n".join(items) if items else "- Keep measuring: nothing stands out this wave."
+
+
+def segment_rows(result: VocResult, metric: str = "nps") -> pd.DataFrame:
+    """Return the segment table of one measure with reader-friendly column names.
+
+    Values are not rounded here; :func:`cxlib.report.table` formats them. The
+    ``small_n`` column is kept so the table flags small bases.
+    """
+    t = result.segments[result.segments["metric"] == metric]
+    scale = 1.0 if metric != "csat" else 100.0
+    out = pd.DataFrame(
+        {
+            "Segment": t["segment"].map(lambda s: _SEGMENT_WORDS.get(s, s)).str.capitalize(),
+            "Group": t["level"],
+            "n": t["n"].astype("int64"),
+            "Score": t["estimate"] * scale,
+            "CI low": t["ci_low"] * scale,
+            "CI high": t["ci_high"] * scale,
+            "Rest of base": t["reference_value"] * scale,
+            "Difference": t["difference"] * scale,
+            "p_adjusted": t["p_adjusted"],
+            "small_n": t["small_n"].astype(bool),
+        }
+    )
+    return out.set_index(["Segment", "Group"])
+
+
+def bias_rows(result: VocResult) -> pd.DataFrame:
+    """Return the response-bias table (shares as 0..1, means as numbers) for display."""
+    if result.bias is None:
+        return pd.DataFrame()
+    lv = result.bias.levels
+    return pd.DataFrame(
+        {
+            "Profile": lv["variable"].map(label).str.capitalize(),
+            "Group": lv["level"].fillna("mean"),
+            "Customer base": lv["base_value"],
+            "Respondents": lv["sample_value"],
+            "Respondents, weighted": lv["sample_value_weighted"],
+            "Std. difference": lv["std_diff"],
+            "Std. difference, weighted": lv["std_diff_weighted"],
+        }
+    ).set_index(["Profile", "Group"])

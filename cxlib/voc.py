@@ -116,6 +116,9 @@ class VocResult:
         :func:`cxlib.text.suggest_themes` on redacted uncoded comments.
     verbatims : pandas.DataFrame
         :func:`cxlib.voc_text.sample_verbatims` (redacted), most mentioned theme first.
+    tags : pandas.DataFrame
+        One row per response and theme mentioned: ``response_id`` (the responses' index
+        when there is no such column), ``theme``, ``mentions``, ``negated``.
     redactions : pandas.DataFrame
         Redaction counts per kind.
     drivers : DriverResult or None
@@ -148,6 +151,7 @@ class VocResult:
     themes: pd.DataFrame
     suggestions: pd.DataFrame
     verbatims: pd.DataFrame = field(repr=False)
+    tags: pd.DataFrame = field(repr=False)
     redactions: pd.DataFrame
     drivers: DriverResult | None
     detractors: DetractorResult | None
@@ -236,6 +240,15 @@ def _customer_names(customers: pd.DataFrame | None, codeframe: Codeframe) -> lis
         "|".join(re.escape(k.lower()).replace(r"\*", r"\w*") for k in words) or "(?!)"
     )
     return [v for v in values if isinstance(v, str) and not keyword.fullmatch(v.lower())]
+
+
+def _tags_by_id(tags: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
+    """Replace the index labels of the tag table by response ids, when there are ids."""
+    out = tags.rename(columns={"response": "response_id"})
+    if "response_id" in data.columns:
+        ids = data["response_id"].to_numpy()[data.index.get_indexer(tags["response"])]
+        out["response_id"] = ids
+    return out
 
 
 def _base(data: pd.DataFrame, survey: str | None) -> tuple[pd.DataFrame, str | None]:
@@ -434,6 +447,7 @@ def analyse(
         themes=themes,
         suggestions=suggestions,
         verbatims=verbatims,
+        tags=_tags_by_id(ca.tags, data),
         redactions=ca.redactions,
         drivers=kd,
         detractors=det,
