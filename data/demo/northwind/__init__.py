@@ -1,0 +1,1 @@
+"""Modules behind data/demo/generate.py (the Northwind Mobile demo generator)."""
