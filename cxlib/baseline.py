@@ -45,9 +45,11 @@ __all__ = [
     "compute_baseline",
     "load_locked",
     "lock",
+    "lock_info",
     "measure",
     "movers_for",
     "previous_locked",
+    "remeasure_results",
     "results",
 ]
 
@@ -187,6 +189,23 @@ def load_locked(engagement: str | Path, wave: str) -> dict[str, Any] | None:
     if str(doc.get("wave")) != str(wave):
         raise BaselineTampered(f"{path} holds the baseline of wave {doc.get('wave')!r}")
     return doc
+
+
+def lock_info(engagement: str | Path, wave: str) -> dict[str, Any]:
+    """Whether a wave's baseline is locked: ``wave``, ``locked``, ``locked_at``, ``checksum``.
+
+    Raises
+    ------
+    BaselineTampered
+        If the locked file fails its checksum.
+    """
+    doc = load_locked(engagement, wave)
+    info: dict[str, Any] = {"wave": wave, "locked": doc is not None}
+    info.update(locked_at=None, checksum=None, replaced=0)
+    if doc is not None:
+        info.update(locked_at=doc.get("locked_at"), checksum=doc["checksum"])
+        info["replaced"] = len(doc.get("history") or [])
+    return info
 
 
 def previous_locked(engagement: str | Path, wave: str, labels: list[str]) -> dict | None:
@@ -351,6 +370,30 @@ def results(base: KpiBaseline) -> dict[str, Any]:
     from cxlib import narrative_kpi
 
     return {**base.to_dict(), "headline": narrative_kpi.baseline_headline(base)}
+
+
+def remeasure_results(
+    card: pd.DataFrame,
+    moves: pd.DataFrame,
+    charts: pd.DataFrame,
+    info: Mapping[str, Any],
+    wave: str,
+    *,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """Build the step's ``remeasure.json``: scorecard, moves, control charts and headline."""
+    from cxlib import narrative_kpi
+    from cxlib.kpi_measure import records
+
+    return {
+        "wave": wave,
+        "baseline": _jsonable(dict(info)),
+        "confidence": confidence,
+        "scorecard": records(card),
+        "movers": records(moves),
+        "control_charts": records(charts),
+        "headline": narrative_kpi.remeasure_headline(card, info, wave, confidence=confidence),
+    }
 
 
 def compute_baseline(engagement: str | Path, wave: str) -> dict[str, Any]:

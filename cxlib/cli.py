@@ -266,6 +266,42 @@ def demo(progress: bool | None) -> None:
     _run_and_report(kit_root() / "data" / "demo", progress=progress)
 
 
+@cli.group("baseline")
+def baseline_group() -> None:
+    """Lock KPI baselines, so later waves are always compared with the same numbers.
+
+    A locked baseline is baseline/<WAVE>.json in the engagement folder, with a checksum
+    that is verified every time it is used.
+
+    Example: cx baseline lock clients/acme --wave 2026Q1
+    """
+
+
+@baseline_group.command("lock")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--wave", required=True, help="The wave whose KPI baseline is locked.")
+@click.option("--force", is_flag=True, help="Replace an existing locked baseline.")
+@click.option("--reason", default="", help="Why the baseline is replaced (needed with --force).")
+def baseline_lock(folder: Path, wave: str, force: bool, reason: str) -> None:
+    """Lock the KPI baseline of a wave into FOLDER/baseline/<WAVE>.json.
+
+    The KPIs are copied from the latest report's results/kpi_baseline.json when it is for
+    that wave, else computed. A locked baseline is never overwritten: --force --reason
+    replaces it and records the reason and the previous checksum. Exit code 1 on refusal.
+
+    Example: cx baseline lock clients/acme --wave 2026Q1
+    """
+    from cxlib import baseline
+
+    try:
+        path = baseline.lock(folder, wave, force=force, reason=reason)
+    except CxError as exc:
+        _fail(exc)
+    doc = baseline.load_locked(folder, wave)
+    click.echo(f"Locked the {wave} baseline in {path}")
+    click.echo(f"Checksum (sha256): {doc['checksum']}")
+
+
 def main() -> None:
     """Entry point of the ``cx`` console script."""
     cli(prog_name="cx")

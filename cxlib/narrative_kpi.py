@@ -29,6 +29,7 @@ __all__ = [
     "control_findings",
     "definition_changes",
     "health_table",
+    "lock_note",
     "movers_table",
     "remeasure_headline",
     "sample_size_table",
@@ -309,6 +310,26 @@ def baseline_status(info: Mapping[str, Any]) -> str:
         f"**Baseline not locked.** The baseline figures were computed from wave {wave}'s "
         "data in this run; lock them with `cx baseline lock` so that later waves are always "
         "compared with the same numbers."
+    )
+
+
+def lock_note(info: Mapping[str, Any], engagement_name: str = "<engagement>") -> str:
+    """Say whether this wave's baseline is locked, and how to lock it (Markdown)."""
+    wave = _e(info.get("wave"))
+    if info.get("locked"):
+        text = (
+            f"The baseline of wave {wave} is **locked** (since "
+            f"{_e(str(info.get('locked_at') or '')[:10])}, checksum "
+            f"{_e(str(info.get('checksum'))[:12])}…, verified on this run). Later waves are "
+            "compared with the locked figures, not with a recomputation."
+        )
+        if info.get("replaced"):
+            text += f" It has been replaced {int(info['replaced'])} time(s); see its history."
+        return text
+    return (
+        f"The baseline of wave {wave} is **not locked yet**. Once these figures are agreed, "
+        f"lock them with `cx baseline lock {_e(engagement_name)} --wave {wave}`; until then "
+        "the re-measurement recomputes them and marks them as not locked."
     )
 
 

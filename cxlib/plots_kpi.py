@@ -58,6 +58,20 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return ax
 
 
+def _figure(size: tuple[float, float]) -> Figure:
+    """Make a figure and take it out of pyplot's registry, so a notebook shows it once.
+
+    Created through pyplot (which switches a notebook to inline figures) and closed at once:
+    the notebook then displays only the returned Figure, not a second copy at the cell's end.
+    A closed figure still draws and saves normally.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=size)
+    plt.close(fig)
+    return fig
+
+
 def _small_note(ax: Axes, any_small: bool) -> None:
     if any_small:
         from matplotlib.patches import Patch
@@ -189,13 +203,14 @@ def kpi_tree(tree: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 # ------------------------------------------------------------------------------ baseline
 
 
-def churn_by_group(churn: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def churn_by_group(churn: pd.DataFrame | None, *, ax: Axes | None = None) -> Axes:
     """Bar chart of churn rate by NPS group with confidence intervals and bases.
 
     Parameters
     ----------
-    churn : pandas.DataFrame
-        Output of :func:`cxlib.kpi_outcomes.churn_by_nps_group`.
+    churn : pandas.DataFrame or None
+        Output of :func:`cxlib.kpi_outcomes.churn_by_nps_group`; None draws a note that
+        there is no churn data.
     ax : matplotlib Axes, optional
         Where to draw.
 
@@ -206,6 +221,12 @@ def churn_by_group(churn: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         error bars its interval, base in the tick label; small bases hatched.
     """
     ax = _axes(ax, (7, 4))
+    ax.set_title("Churn by NPS group, with 95% confidence intervals")
+    if churn is None or churn.empty:
+        ax.text(0.5, 0.5, "No churn data: the customer table has no churned column",
+                ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+        ax.set_axis_off()
+        return ax
     data = churn[churn["n"] > 0].reset_index(drop=True)
     names = {"detractor": "Detractors", "passive": "Passives", "promoter": "Promoters"}
     names["all"] = "All"
@@ -247,11 +268,10 @@ def health_kpis(kpis: pd.DataFrame, *, confidence: float = 0.95) -> Figure:
     matplotlib.figure.Figure
         One panel per health KPI present: point, interval, dashed target line, base.
     """
-    import matplotlib.pyplot as plt
-
     keys = ["goal_performance", "employee_engagement", "innovation_rate", "improvement_rate"]
     rows = kpis.set_index("kpi").reindex([k for k in keys if k in set(kpis["kpi"])])
-    fig, axes = plt.subplots(1, max(1, len(rows)), figsize=(3.2 * max(1, len(rows)), 3.2))
+    fig = _figure((3.2 * max(1, len(rows)), 3.2))
+    axes = fig.subplots(1, max(1, len(rows)))
     axes = np.atleast_1d(axes)
     colour = _palette()[0]
     for ax, (_, r) in zip(axes, rows.iterrows(), strict=False):
@@ -312,15 +332,13 @@ def _forest_figure(
     data: pd.DataFrame, kinds: pd.Series, label_col: str, title: str, *, rag: bool = True
 ) -> Figure:
     """One forest panel per unit; ``kinds`` is the metric kind, ``mean:<unit>`` for means."""
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     order = sorted(dict.fromkeys(kinds), key=_kind_rank)
     groups = [(k, data[(kinds == k).to_numpy()]) for k in order]
     heights = [max(1.2, 0.32 * len(g) + 0.8) for _, g in groups] or [1.0]
-    fig, axes = plt.subplots(
-        len(heights), 1, figsize=(9, sum(heights) + 1.6), gridspec_kw={"height_ratios": heights}
-    )
+    fig = _figure((9, sum(heights) + 1.6))
+    axes = fig.subplots(len(heights), 1, gridspec_kw={"height_ratios": heights})
     axes = np.atleast_1d(axes)
     for ax, (kind, rows) in zip(axes, groups, strict=False):
         _forest(ax, rows, kind.split(":")[0], label_col)
@@ -417,10 +435,9 @@ def control_charts(charts: pd.DataFrame) -> Figure:
         One panel per chart; points outside the limits (special causes) in red, limits
         as steps that follow each wave's base, bases in the tick labels.
     """
-    import matplotlib.pyplot as plt
-
     names = list(dict.fromkeys(charts["chart"]))
-    fig, axes = plt.subplots(len(names) or 1, 1, figsize=(8, 2.8 * max(1, len(names))))
+    fig = _figure((8, 2.8 * max(1, len(names))))
+    axes = fig.subplots(len(names) or 1, 1)
     axes = np.atleast_1d(axes)
     colour = _palette()[0]
     for ax, name in zip(axes, names, strict=False):

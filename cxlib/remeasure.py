@@ -28,6 +28,7 @@ __all__ = [
     "RAG_RULE",
     "compare_kpis",
     "compare_summaries",
+    "moved_stages",
     "rag_status",
     "scorecard",
 ]
@@ -414,3 +415,27 @@ def _pick(current: pd.DataFrame, baseline: pd.DataFrame, kpi: str, col: str) -> 
             if len(hit) and not pd.isna(hit.iloc[0]) and hit.iloc[0] != "":
                 return hit.iloc[0]
     return np.nan if col == "target" else ""
+
+
+def moved_stages(card: pd.DataFrame) -> list[str]:
+    """Journey stages with a significant change in any stage-level KPI of a scorecard.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        Output of :func:`scorecard` (or :func:`compare_kpis`).
+
+    Returns
+    -------
+    list of str
+        Stage names in scorecard order, each once.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame({"stage": ["", "join", "join", "use"],
+    ...     "significant": [True, True, True, False]})
+    >>> moved_stages(card)
+    ['join']
+    """
+    hit = card[card["significant"].astype(bool) & (card["stage"].fillna("") != "")]
+    return list(dict.fromkeys(hit["stage"]))
