@@ -266,6 +266,89 @@ def demo(progress: bool | None) -> None:
     _run_and_report(kit_root() / "data" / "demo", progress=progress)
 
 
+@cli.command("batch")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Clients at once (default: cores).")
+@click.option(
+    "--step", "--steps", "steps", multiple=True, help="Run only these steps (repeat, or a,b)."
+)
+@click.option("--wave", default=None, help="Wave to analyse (default: each client's latest).")
+@click.option(
+    "-p",
+    "--parameter",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Set a playbook parameter for every client.",
+)
+@click.option("--resume", is_flag=True, help="Rerun only failed clients and changed inputs.")
+@click.option("--dask", "use_dask", is_flag=True, help="Run on a local Dask cluster (127.0.0.1).")
+@click.option("--scheduler", default=None, metavar="TCP://HOST:PORT", help="Dask scheduler.")
+@click.option(
+    "--cell-timeout", type=click.IntRange(min=1), default=600, show_default=True, help="Seconds."
+)
+@click.option(
+    "--summary",
+    "summary_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for batch-summary.csv/.html (default: SOURCE's folder).",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a tty).")
+def batch_command(
+    source: Path,
+    jobs: int | None,
+    steps: tuple[str, ...],
+    wave: str | None,
+    params: tuple[tuple[str, str], ...],
+    resume: bool,
+    use_dask: bool,
+    scheduler: str | None,
+    cell_timeout: int,
+    summary_dir: Path | None,
+    progress: bool | None,
+) -> None:
+    """Run every engagement under SOURCE (a folder, or a file listing folders).
+
+    Each client runs on its own: one client's failure never stops another's. Prints a
+    summary (client, status, duration, failing step, error) and writes it as CSV and HTML.
+    Exit codes: 0 all done; 1 only invalid configuration or inputs; 3 a step failed or a
+    worker crashed; 130 interrupted (finished clients keep their reports).
+
+    Example: cx batch clients/ --jobs 4 --steps mission,voc --resume
+    """
+    from cxlib import batch
+
+    if scheduler and jobs:
+        raise click.BadParameter("the cluster decides its workers", param_hint="--jobs")
+    chosen = [s.strip() for part in steps for s in part.split(",") if s.strip()]
+    extra = _parse_params(params)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        clients = batch.find_engagements(source)
+        result = batch.run_batch(
+            clients,
+            jobs=jobs,
+            steps=chosen,
+            wave=wave,
+            parameters=extra,
+            resume=resume,
+            scheduler=scheduler,
+            use_dask=use_dask,
+            cell_timeout=cell_timeout,
+            progress=show,
+            log=lambda line: click.echo(line, err=True),
+        )
+    except CxError as exc:
+        _fail(exc)
+    click.echo(batch.format_summary(result))
+    folder = summary_dir or (source if source.is_dir() else source.parent)
+    csv_path, html_path = batch.write_summary(result, folder)
+    click.echo(f"Summary: {csv_path} and {html_path}")
+    sys.exit(result.exit_code)
+
+
 @cli.group("baseline")
 def baseline_group() -> None:
     """Lock KPI baselines, so later waves are always compared with the same numbers.

@@ -355,6 +355,7 @@ def run_engagement(
     record = RunRecord(run_id=run_id or new_run_id(), engagement=str(paths.root))
     run = paths.run(record.run_id)
     run.root.mkdir(parents=True, exist_ok=False)
+    run.notebooks.mkdir()  # papermill does not create the output folder
     record.started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     record.parameters = {"wave": wave, "steps": [s.key for s in chosen], **extra}
     total = time.perf_counter()
