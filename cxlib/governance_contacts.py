@@ -149,7 +149,7 @@ def flag_contacts(
     Returns
     -------
     pandas.DataFrame
-        The contacts sorted by customer and time (stable, other columns kept), with
+        The contacts sorted by customer id and time (stable, other columns kept), with
         ``customer_id`` and ``contacted_at`` under their canonical names and three flags:
         ``over_cap`` (this contact makes more than ``max_surveys`` in ``per_days``),
         ``in_quiet_period`` (sent less than ``quiet_days_after_complaint`` days after a
@@ -182,7 +182,7 @@ def flag_contacts(
     _check(contacts, [customer, time], "contacts")
     out = contacts.rename(columns={customer: "customer_id", time: "contacted_at"})
     t = _times(out["contacted_at"], "contacts")
-    code = pd.factorize(out["customer_id"], sort=False)[0]
+    code = pd.factorize(out["customer_id"], sort=True)[0]
     if (code < 0).any():
         raise ValueError("contacts has missing customer ids")
     order = np.lexsort((t, code))
