@@ -2,7 +2,7 @@
 
 Usage::
 
-    python data/demo/generate.py [--out FOLDER]
+    python data/demo/generate.py [--out FOLDER] [--seed N]
 
 Writes a complete engagement folder (``engagement.yaml``, ``codeframe.yaml``, ``inputs/*.csv``,
 ``assets/logo.svg``, ``README.md``) plus ``truth/`` (the planted answers tests check against).
@@ -45,9 +45,9 @@ def _write_text(text: str, path: Path) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def build(out: Path) -> dict:
+def build(out: Path, seed: int = model.SEED) -> dict:
     """Simulate every table, write the engagement folder into ``out``, return the facts."""
-    rng = np.random.default_rng(model.SEED)
+    rng = np.random.default_rng(seed)
     cust = model.make_customers(rng)
     ev = model.make_events(rng, cust)
     contacts, breach = model.make_contacts(rng, cust, ev)
@@ -80,8 +80,9 @@ def build(out: Path) -> dict:
     facts = measure.measure(cust, ev, resp, contacts, pulse, ctruth)
     facts["contacts"]["customers_in_planted_bursts"] = len(breach)
     catalogue = {layout.FILES[k]: f for k, f in tables.items()} | truth
-    _write_text(report_text.effects_yaml(facts, model.planted()), out / "truth" / "effects.yaml")
-    _write_text(report_text.readme(facts, model.planted(), catalogue), out / "README.md")
+    planted = {**model.planted(), "seed": seed}
+    _write_text(report_text.effects_yaml(facts, planted), out / "truth" / "effects.yaml")
+    _write_text(report_text.readme(facts, planted, catalogue), out / "README.md")
     return facts
 
 
@@ -90,8 +91,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, default=HERE, help="output folder (default: data/demo)"
     )
+    parser.add_argument(
+        "--seed", type=int, default=model.SEED, help=f"random seed (default: {model.SEED})"
+    )
     args = parser.parse_args(argv)
-    build(args.out)
+    build(args.out, seed=args.seed)
 
 
 if __name__ == "__main__":
