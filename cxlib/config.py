@@ -203,7 +203,10 @@ class MissionInputs(_Model):
 class SuccessInputs(_Model):
     """The parts the CX success statement is composed from."""
 
-    customer_action: str = Field(description="What customers will do when the CX works.")
+    customer_action: str = Field(
+        description="What customers will do when the CX works, without the subject: "
+        "'renew their contract'."
+    )
     measure: str = Field(description="The measure that shows it.")
     target: str = Field(description="The level to reach, with a number.")
     by: str = Field(description="When, e.g. 'the end of 2027'.")

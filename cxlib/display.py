@@ -187,6 +187,35 @@ def _cell_formatter(series: pd.Series, name: Any, percent: set[Any], decimals: i
     return (lambda v: "–" if missing(v) else fmt(v)), numeric
 
 
+_WORDS = {
+    "nps": "NPS",
+    "csat": "CSAT",
+    "ces": "CES",
+    "ci": "CI",
+    "id": "ID",
+    "kpi": "KPI",
+    "raci": "RACI",
+    "pct": "%",
+    "n": "n",
+    "p": "p",
+    "fcr": "FCR",
+    "sd": "SD",
+    "se": "SE",
+}
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+def _heading(value: Any) -> str:
+    """Column heading for a client: ``customer_measure`` -> ``Customer measure``."""
+    text = _label(value)
+    if not _SNAKE.match(text):
+        return text
+    words = [_WORDS.get(w, w) for w in text.split("_")]
+    if words[0] == text.split("_")[0] and words[0] not in ("n", "p"):
+        words[0] = words[0].capitalize()
+    return " ".join(words)
+
+
 def _label(value: Any) -> str:
     if isinstance(value, tuple):
         return " · ".join(str(part) for part in value if str(part))
@@ -205,9 +234,9 @@ def _table_html(
     for position, name in enumerate(df.columns):
         fmt, numeric = _cell_formatter(df.iloc[:, position], name, percent, decimals)
         values = [esc(fmt(v)) for v in df.iloc[:, position].tolist()]
-        columns.append((esc(_label(name)), numeric, values))
+        columns.append((esc(_heading(name)), numeric, values))
     num_class = {True: ' class="cx-num"', False: ""}
-    head = [f'<th scope="col">{esc(_label(n))}</th>' for n in index.names] if show_index else []
+    head = [f'<th scope="col">{esc(_heading(n))}</th>' for n in index.names] if show_index else []
     head += [f'<th scope="col"{num_class[num]}>{label}</th>' for label, num, _ in columns]
     badge = '<span class="cx-badge cx-badge--small">small base</span>'
     rows = []

@@ -101,18 +101,19 @@ def success_statement(success: SuccessInputs) -> str:
     Returns
     -------
     str
-        "We will know we have succeeded when <customer action>, as measured by <measure>,
-        reaching <target> by <date>."
+        "We will know we have succeeded when customers <customer action>, as measured by
+        <measure>, reaching <target> by <date>."
 
     Examples
     --------
     >>> from cxlib.config import SuccessInputs
-    >>> success_statement(SuccessInputs(customer_action="customers renew",
+    >>> success_statement(SuccessInputs(customer_action="renew",
     ...     measure="the renewal rate", target="85%", by="the end of 2027"))
     'We will know we have succeeded when customers renew, as measured by the renewal rate, reaching 85% by the end of 2027.'
     """  # noqa: E501
     return (
-        f"We will know we have succeeded when {_clause(success.customer_action)}, as measured "
+        f"We will know we have succeeded when customers {_clause(success.customer_action)}, "
+        f"as measured "
         f"by {_clause(success.measure)}, reaching {_clause(success.target)} "
         f"by {_clause(success.by)}."
     )

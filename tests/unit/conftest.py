@@ -15,7 +15,7 @@ def _make_strategy(**changes) -> Strategy:
             "promise": "resolving faults within one working day",
         },
         "success": {
-            "customer_action": "customers renew their contract",
+            "customer_action": "renew their contract",
             "measure": "the renewal rate",
             "target": "85%",
             "by": "the end of 2027",

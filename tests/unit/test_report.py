@@ -666,7 +666,7 @@ def test_table_formats_and_escapes():
 
 def test_table_shows_a_meaningful_index_and_flags_small_bases():
     html = report.table(_results(), percent_cols=["estimate"]).data
-    assert '<th scope="col">segment</th>' in html
+    assert '<th scope="col">Segment</th>' in html  # snake_case names become headings
     assert '<th scope="row">Retail</th>' in html
     assert html.count('class="cx-small-n"') == 1
     assert "small_n" not in html
