@@ -128,7 +128,8 @@ class VocResult:
     quadrants : pandas.DataFrame or None
         Importance-performance matrix.
     bias : BiasCheck or None
-        Response-bias check (None without a customer table).
+        Response-bias check on region, primary channel, persona (when step 2 has run),
+        tenure and annual revenue; None without a customer table.
     wave, headline_survey : str or None
         The wave analysed and the survey type of the headline base (None: all).
     n_responses, n_headline, n_comments, n_distinct_comments : int
@@ -439,7 +440,14 @@ def analyse(
     )
     bias = None
     if customers is not None and "customer_id" in base.columns:
-        bias = response_bias(base, customers, weight=weight, threshold=bias_threshold)
+        profile = attach_segments(customers, personas=personas)
+        bias = response_bias(
+            base,
+            profile,
+            categorical=("region", "primary_channel", "persona"),
+            weight=weight,
+            threshold=bias_threshold,
+        )
     return VocResult(
         headline=headline_metrics(base, weight=weight, confidence=confidence, min_n=min_n),
         segments=segments,
