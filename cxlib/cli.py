@@ -54,6 +54,9 @@ def cli(log_level: str) -> None:
     Start with the demo: cx demo. A new client: cx new clients/acme --name "Acme Telecom".
     """
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if log_level.upper() != "DEBUG":
+        # jupyter_client's clean-up notices are not the consultant's concern.
+        logging.getLogger("traitlets").setLevel(logging.ERROR)
 
 
 def _fail(exc: CxError) -> None:

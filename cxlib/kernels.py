@@ -37,10 +37,21 @@ class WarmKernels:
     warmup : str, default :data:`WARM_IMPORTS`
         Code run in each kernel before use; a failure there is ignored, so the playbook's
         own import reports it in the normal way.
+    log_path : Path, optional
+        File that receives the kernels' own stdout and stderr.
     """
 
-    def __init__(self, cwd: Path, kernel_name: str = "python3", warmup: str = WARM_IMPORTS):
+    def __init__(
+        self,
+        cwd: Path,
+        kernel_name: str = "python3",
+        warmup: str = WARM_IMPORTS,
+        log_path: Path | None = None,
+    ):
         self._cwd, self._name, self._warmup = Path(cwd), kernel_name, warmup
+        # Kernels' own stderr (start-up notices, crashes) goes to the run's log, not the
+        # consultant's terminal; cell outputs travel separately and are unaffected.
+        self._log = open(log_path, "ab") if log_path else None  # noqa: SIM115
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cx-kernel")
         self._next: Future | None = None
 
@@ -52,7 +63,8 @@ class WarmKernels:
         from jupyter_client.manager import KernelManager
 
         km = KernelManager(kernel_name=self._name)
-        km.start_kernel(cwd=str(self._cwd), env=self._env())
+        streams = {"stdout": self._log, "stderr": self._log} if self._log else {}
+        km.start_kernel(cwd=str(self._cwd), env=self._env(), **streams)
         kc = km.client()
         try:
             kc.start_channels()
@@ -93,3 +105,5 @@ class WarmKernels:
             except Exception:  # already failed to start: nothing to stop
                 pass
         self._pool.shutdown(wait=True)
+        if self._log:
+            self._log.close()

@@ -367,7 +367,7 @@ def run_engagement(
         write_json_atomic(run.run_json, record.to_dict())
 
     try:
-        kernels = WarmKernels(playbooks_dir())
+        kernels = WarmKernels(playbooks_dir(), log_path=run.root / "kernels.log")
         kernels.prepare()  # warms while ingest runs
         started = time.perf_counter()
         report_ = ingest.ingest(paths.root, run.clean)
