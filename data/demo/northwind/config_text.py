@@ -181,6 +181,7 @@ inputs:
     file: {files["contacts"]}
     columns:
 {_columns(h["contacts"], 6)}
+      "Sending team": team      # kept as an extra column; the audit breaks breaches down by it
 
   employee_pulse:
     file: {files["employee_pulse"]}
@@ -291,24 +292,28 @@ personas:
     - is_business
   k_range: [2, 7]               # cluster counts tried; k is chosen by silhouette and stability
   seed: 2026
-  cards:                        # from the consultant's interviews; matched to clusters by profile
-    - name: Young digital natives
+  cards:                        # from the consultant's interviews; match: names the features
+    - name: Young digital natives   # a persona stands out on, so cards follow the clusters
       description: Heavy data users who do everything in the app and rarely call.
+      match: {{monthly_data_gb: high, app_logins_per_month: high}}
       motivations: [unlimited data at a fair price, doing everything from the phone]
       challenges: [slow chat support, roaming surprises]
       needs: [instant self-service, transparent data allowances]
     - name: Families on bundles
       description: Several lines and add-ons on one account, often managed by one parent.
+      match: {{lines: high, add_ons: high}}
       motivations: [one bill for the household, value from bundles]
       challenges: [complex bills with many lines, changing the plan for one member]
       needs: [a bill that explains each line, easy plan changes]
     - name: Small business
       description: Sole traders and small firms with many calls and several lines.
+      match: {{is_business: high, calls_per_month: high}}
       motivations: [reliable coverage for work, fast resolution]
       challenges: [dropped calls with clients, slow issue resolution]
       needs: [a dedicated support route, coverage guarantees]
     - name: Budget prepaid
       description: Light users on pay-as-you-go who buy and top up in store.
+      match: {{monthly_data_gb: low, app_logins_per_month: low}}
       motivations: [low, predictable cost]
       challenges: [price rises, pressure to upgrade]
       needs: [simple prices, help in store]
@@ -353,7 +358,8 @@ governance:
     remit: Acts on feedback, runs the initiatives and fixes issues across departments.
     cadence: monthly
     members: [Oliver Grant, Fiona McLeod, Ravi Patel, Chloe Bennett, Lukas Becker,
-              Emma Wilson, Nathan Brooks, Zara Ahmed, Isabel Cruz, Grace Thompson]
+              Emma Wilson, Nathan Brooks, Zara Ahmed, Isabel Cruz, Grace Thompson,
+              Samuel Reid]
   decisions:                    # R, A, C or I per person; exactly one A per decision
     - id: approve_strategy
       title: Approve the CX strategy
@@ -373,6 +379,7 @@ governance:
     - id: publish_kpis
       title: Publish CX KPIs
       raci: {{Daniel Osei: A, Oliver Grant: R, Emma Wilson: C, Eleanor Hart: I}}
+  max_assignments: 5            # the CCO leads the programme: R or A on five decisions
   contact_policy:
     max_surveys: 1              # at most one survey per customer ...
     per_days: 30                # ... in any 30 days, whichever team sends it
