@@ -135,9 +135,15 @@ def test_step1_numbers_match_the_demo_data(completed, engagement):
     import pandas as pd
 
     strategy = json.loads((engagement / "reports" / "results" / "strategy.json").read_text())
-    customers = pd.read_csv(DEMO / "inputs" / "customers.csv")
-    churned = customers[[c for c in customers.columns if "churn" in c.lower()][0]]
-    share = 1 - churned.astype(str).str.lower().isin(["true", "yes", "1"]).mean()
+    config = yaml.safe_load((DEMO / "engagement.yaml").read_text())
+    (source,) = (
+        config["inputs"]["customers"]
+        if isinstance(config["inputs"]["customers"], list)
+        else [config["inputs"]["customers"]]
+    )
+    header = {v: k for k, v in source.get("columns", {}).items()}.get("churned", "churned")
+    customers = pd.read_csv(DEMO / source["file"], dtype=str)
+    share = 1 - customers[header].str.lower().isin(["true", "yes", "y", "1"]).mean()
     goal = strategy["cx_goal"]
     assert goal["n"] == len(customers)
     assert goal["estimate"] == pytest.approx(share, abs=1e-9)
