@@ -478,6 +478,10 @@ class ContactPolicy(_Model):
         description="Count only events not completed (the issue is still open); false: "
         "every event at those touchpoints is a complaint.",
     )
+    breakdown: list[str] = Field(
+        default_factory=lambda: ["survey", "team"],
+        description="Columns of the contact log to count breaches by (absent ones skipped).",
+    )
 
 
 class EvidenceWeights(_Model):

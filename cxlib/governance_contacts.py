@@ -187,7 +187,7 @@ def flag_contacts(
         raise ValueError("contacts has missing customer ids")
     order = np.lexsort((t, code))
     out = out.iloc[order].reset_index(drop=True)
-    out["contacted_at"] = pd.to_datetime(t[order])
+    out["contacted_at"] = t[order].view("datetime64[ns]")
     code, t = code[order], t[order]
     k = policy.max_surveys
     window = pd.Timedelta(days=policy.per_days).value
@@ -379,7 +379,7 @@ def audit_contacts(
     complaints: pd.DataFrame | None = None,
     customer: str = "customer_id",
     time: str = "contacted_at",
-    by: Sequence[str] = ("survey", "team"),
+    by: Sequence[str] | None = None,
     confidence: float = 0.95,
     min_n: int = 30,
 ) -> ContactAudit | None:
@@ -401,8 +401,9 @@ def audit_contacts(
         source, in which case the quiet-period rule is reported as not checked.
     customer, time : str
         Column roles in ``contacts``.
-    by : sequence of str, default ("survey", "team")
-        Columns to break breaches down by; those absent from the log are skipped.
+    by : sequence of str, optional
+        Columns to break breaches down by (default ``policy.breakdown``: survey and team);
+        those absent from the log are skipped.
     confidence : float, default 0.95
         Level of the interval around the share of customers over the cap.
     min_n : int, default 30
@@ -486,7 +487,7 @@ def audit_contacts(
     monthly = monthly.rename(columns={"sent": "contacts", "kept": "under_policy"}).reset_index()
     return ContactAudit(
         summary=summary,
-        offenders=_offenders(flagged, [c for c in by if c in flagged.columns]),
+        offenders=_offenders(flagged, [c for c in by or policy.breakdown if c in flagged]),
         distribution=dist.reset_index().astype("int64"),
         monthly=monthly,
         policy=policy,

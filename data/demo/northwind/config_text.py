@@ -181,7 +181,6 @@ inputs:
     file: {files["contacts"]}
     columns:
 {_columns(h["contacts"], 6)}
-      "Sending team": team      # kept as an extra column; the audit breaks breaches down by it
 
   employee_pulse:
     file: {files["employee_pulse"]}
@@ -386,6 +385,7 @@ governance:
     quiet_days_after_complaint: 7   # and none in the 7 days after an open complaint:
     complaint_stages: [support]     # a support contact ...
     complaints_open_only: true      # ... that was not resolved (completed = false)
+    breakdown: [survey, Sending team]   # columns of the log the breaches are counted by
   budget: 750000                # GBP available for initiatives this year
   funding_decision: fund_initiatives
   evidence_links:               # touchpoint -> the drivers and comment themes it moves
