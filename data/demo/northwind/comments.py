@@ -25,24 +25,32 @@ SLOTS = {
 }
 
 
-def _expand(rng, templates: tuple[str, ...], ways: int = 5) -> np.ndarray:
-    """Each template as is, or filled in a few different ways when it has slots."""
+def _expand(rng, templates: tuple[str, ...], ways: int = 12) -> list[np.ndarray]:
+    """Each template's variants: itself, or up to ``ways`` distinct fillings of its slots."""
     out = []
     for template in templates:
+        variants = []
         for _ in range(ways if "{" in template else 1):
             text = template
             for slot, values in SLOTS.items():
                 if slot in text:
                     text = text.replace(slot, values[rng.integers(len(values))])
-            out.append(text)
-    return np.array(out, dtype=object)
+            variants.append(text)
+        out.append(np.array(list(dict.fromkeys(variants)), dtype=object))
+    return out
 
 
 def _from_pool(rng, pools: dict, keys: np.ndarray) -> np.ndarray:
+    """One sentence per row from the pool of its key: a template, then one of its variants."""
     out = np.full(len(keys), "", dtype=object)
-    for key, pool in pools.items():
+    for key, templates in pools.items():
         rows = np.flatnonzero(keys == key)
-        out[rows] = pool[rng.integers(0, len(pool), len(rows))]
+        flat = np.concatenate(templates)
+        counts = np.array([len(t) for t in templates])
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        which = rng.integers(0, len(templates), len(rows))
+        variant = np.floor(rng.random(len(rows)) * counts[which]).astype(int)
+        out[rows] = flat[starts[which] + variant]
     return out
 
 
