@@ -128,6 +128,8 @@ def baseline_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFr
         ``small_n`` kept for its flag.
     """
     rows = []
+    if kpis.empty:
+        return pd.DataFrame()
     for r in kpis.itertuples():
         rows.append(
             {
@@ -150,7 +152,8 @@ def baseline_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFr
 def health_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     """Tabulate the four CX-management health KPIs (and definition changes) for the client."""
     keep = kpis[kpis["kpi"].isin((*_HEALTH, "definition_changes"))]
-    return baseline_table(keep, confidence=confidence).drop(columns="Responses needed per wave")
+    table = baseline_table(keep, confidence=confidence)
+    return table.drop(columns="Responses needed per wave", errors="ignore")
 
 
 def sample_size_table(kpis: pd.DataFrame) -> pd.DataFrame:
