@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cxlib._stats_common import adjust
 from cxlib.drivers import (
     DriverDataError,
     DriverResult,
@@ -209,22 +209,99 @@ def importance_performance(
     return out
 
 
-def _fit_logit(y, x, w):
-    """Binomial GLM; robust (HC0) errors when weighted. Raises on perfect separation."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+@dataclass(frozen=True)
+class _Logit:
+    """Maximum-likelihood logistic fit: coefficients (intercept first), errors, log-likelihoods."""
 
-    model = sm.GLM(
-        y, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial(), var_weights=w
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
-        try:
-            return model.fit(cov_type="nonrobust" if w is None else "HC0")
-        except (PerfectSeparationError, PerfectSeparationWarning) as exc:
-            raise DriverDataError(
-                "the attributes separate detractors perfectly; odds ratios are infinite"
-            ) from exc
+    params: np.ndarray
+    bse: np.ndarray
+    llf: float
+    llnull: float
+
+    def conf_int(self, confidence: float) -> np.ndarray:
+        from scipy.stats import norm
+
+        z = norm.ppf(0.5 + confidence / 2)
+        return np.column_stack([self.params - z * self.bse, self.params + z * self.bse])
+
+    @property
+    def pvalues(self) -> np.ndarray:
+        from scipy.stats import norm
+
+        return 2 * norm.sf(np.abs(self.params / self.bse))
+
+
+def _loglik(y, eta, w):
+    # log p = -log(1 + e^-eta), log(1 - p) = -log(1 + e^eta), computed without overflow
+    ll = -(y * np.logaddexp(0.0, -eta) + (1 - y) * np.logaddexp(0.0, eta))
+    return float(ll.sum() if w is None else w @ ll)
+
+
+def _fit_logit(y, x, w, max_iter: int = 60, tol: float = 1e-10) -> _Logit:
+    """Logistic regression by Newton-Raphson on the normal equations.
+
+    The log-likelihood is sum_i w_i [y_i log p_i + (1 - y_i) log(1 - p_i)] (w_i = 1 when
+    unweighted). Each step solves (X' W V X) d = X' W (y - p) with V = p(1 - p), halving
+    the step while the log-likelihood falls. The covariance is (X' W V X)^-1 unweighted
+    and the HC0 sandwich H^-1 [X' diag(w^2 (y - p)^2) X] H^-1 with weights, as statsmodels
+    GLM(var_weights=w).fit(cov_type="HC0"). Each iteration is two BLAS passes over the
+    rows, so a million rows and ten ratings fit in well under a second.
+    """
+    n = len(y)
+    design = np.column_stack([np.ones(n), x])
+    wv = np.ones(n) if w is None else w
+    ybar = float(wv @ y / wv.sum())
+    llnull = _loglik(y, np.full(n, np.log(ybar / (1 - ybar))), w)
+    beta = np.zeros(design.shape[1])
+    beta[0] = np.log(ybar / (1 - ybar))
+    eta = design @ beta
+    ll = _loglik(y, eta, w)
+    converged = False
+    for _ in range(max_iter):
+        p = 0.5 * (1 + np.tanh(eta / 2))  # the logistic function, stable for large |eta|
+        hess = (design * (wv * p * (1 - p))[:, None]).T @ design
+        _check_separation(y, p)
+        step = _solve(hess, design.T @ (wv * (y - p)))
+        for _ in range(30):
+            new_eta = design @ (beta + step)
+            new_ll = _loglik(y, new_eta, w)
+            if new_ll >= ll - 1e-12 * abs(ll):
+                break
+            step = step / 2
+        beta, eta, change, ll = beta + step, new_eta, new_ll - ll, new_ll
+        if np.max(np.abs(step)) < tol or abs(change) < tol * (abs(ll) + tol):
+            converged = True
+            break
+    p = 0.5 * (1 + np.tanh(eta / 2))
+    _check_separation(y, p)
+    if not converged:
+        raise DriverDataError(
+            f"the detractor model did not converge in {max_iter} iterations (some ratings "
+            "predict detractors almost perfectly)"
+        )
+    hess = (design * (wv * p * (1 - p))[:, None]).T @ design
+    cov = _solve(hess, np.eye(len(beta)))
+    if w is not None:
+        score = design * (w * (y - p))[:, None]
+        cov = cov @ (score.T @ score) @ cov
+    return _Logit(params=beta, bse=np.sqrt(np.diag(cov)), llf=ll, llnull=llnull)
+
+
+def _check_separation(y: np.ndarray, p: np.ndarray) -> None:
+    """Raise when the fitted probabilities put every detractor above every other customer."""
+    if y.min() < y.max() and p[y == 0].max() < p[y == 1].min():
+        raise DriverDataError(
+            "the attributes separate detractors perfectly; odds ratios are infinite"
+        )
+
+
+def _solve(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(matrix, rhs)
+    except np.linalg.LinAlgError as exc:
+        raise DriverDataError(
+            "the attribute ratings are collinear; the detractor model cannot be fitted"
+        ) from exc
 
 
 def detractor_drivers(
@@ -272,8 +349,10 @@ def detractor_drivers(
 
     Notes
     -----
-    logit P(detractor) = b0 + sum_j b_j x_j, fitted by maximum likelihood (statsmodels
-    GLM, binomial family); odds ratio exp(b_j), interval exp(b_j +/- z se_j). McFadden's
+    logit P(detractor) = b0 + sum_j b_j x_j, fitted by maximum likelihood (Newton-Raphson
+    on the normal equations, two BLAS passes over the rows per iteration; checked against
+    statsmodels ``Logit`` and ``GLM(var_weights=w).fit(cov_type="HC0")``); odds ratio
+    exp(b_j), interval exp(b_j +/- z se_j). McFadden's
     R² = 1 - logL(model) / logL(intercept only). With ``dominance=True`` the model is
     refitted on every non-empty subset of attributes (2**p - 1 fits over all rows, hence
     the limit of 10) and McFadden's R² is split by Shapley values (general dominance, as
@@ -322,9 +401,8 @@ def detractor_drivers(
     fit = _fit_logit(y, x, wn)
     mcfadden = float(1 - fit.llf / fit.llnull)
     params, se = np.asarray(fit.params)[1:], np.asarray(fit.bse)[1:]
-    ci = np.exp(np.asarray(fit.conf_int(alpha=1 - confidence))[1:])
+    ci = np.exp(fit.conf_int(confidence)[1:])
     pvals = np.asarray(fit.pvalues)[1:]
-    from statsmodels.stats.multitest import multipletests
 
     dom = np.full(p, np.nan)
     rank = pd.array([pd.NA] * p, dtype="Int64")
@@ -345,7 +423,7 @@ def detractor_drivers(
             "ci_low": ci[:, 0],
             "ci_high": ci[:, 1],
             "p_value": pvals,
-            "p_adjusted": multipletests(pvals, method="holm")[1],
+            "p_adjusted": adjust(pvals, "holm"),
             "dominance": dom,
             "dominance_pct": 100 * dom / mcfadden,
             "rank": rank,

@@ -275,15 +275,12 @@ def segment_table(
     if unknown:
         raise ValueError(f"metrics must be among {list(METRICS)}, got {unknown}")
     frames = []
-    for key, column in metrics.items():
-        kind = METRICS[key][1]
-        for seg in segments:
-            if seg not in data.columns:
-                continue
-            sub = data[data[seg].notna()]
-            sub = sub.assign(**{seg: sub[seg].astype(str).astype("category")})
-            if sub[seg].nunique() < 2:
-                continue
+    for seg in segments:
+        sub = _segment_frame(data, seg, [*metrics.values(), *([weight] if weight else [])])
+        if sub is None:
+            continue
+        for key, column in metrics.items():
+            kind = METRICS[key][1]
             frames.append(
                 _one_segment(sub, key, column, kind, seg, weight, top, method, confidence, min_n)
             )
@@ -294,6 +291,8 @@ def segment_table(
     if not frames:
         return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True)
+    rank = out["metric"].map({k: i for i, k in enumerate(metrics)}).to_numpy()
+    out = out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
     for key in out["metric"].unique():
         rows = out["metric"] == key
         out.loc[rows, "p_adjusted"] = stats.adjust_pvalues(
@@ -301,6 +300,27 @@ def segment_table(
         )
     out["significant"] = out["p_adjusted"] < z_ok
     return out[columns]
+
+
+def _segment_frame(data: pd.DataFrame, seg: Hashable, columns: list) -> pd.DataFrame | None:
+    """Rows with a level of ``seg``, that column as a text categorical, and ``columns``.
+
+    None when the column is absent or has fewer than two levels. Only the needed columns
+    are copied, and the levels are factorised once, so a million rows cost one pass.
+    """
+    if seg not in data.columns:
+        return None
+    values = data[seg]
+    keep = values.notna().to_numpy()
+    codes, levels = pd.factorize(values[keep], sort=True)
+    if len(levels) < 2:
+        return None
+    names = pd.Index(levels).astype(str)
+    if not names.is_unique:  # e.g. 1 and "1": fall back to the text of each value
+        codes, names = pd.factorize(values[keep].astype(str), sort=True)
+    out = data.loc[keep, [c for c in dict.fromkeys(columns) if c in data.columns]]
+    out[seg] = pd.Categorical.from_codes(codes, categories=names)
+    return out
 
 
 def _one_segment(sub, key, column, kind, seg, weight, top, method, confidence, min_n):

@@ -611,3 +611,29 @@ def test_either_module_can_be_imported_first(first):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["cxlib.drivers_extra", "cxlib.drivers"]
+
+
+def test_weighted_detractor_errors_match_statsmodels_glm_hc0():
+    df = nps_data(n=400, seed=9)
+    xs = ["staff", "price", "app"]
+    df["w"] = np.random.default_rng(1).uniform(0.3, 2.5, len(df))
+    res = detractor_drivers(df, attributes=xs, weight="w")
+    wn = df["w"].to_numpy() * len(df) / df["w"].sum()  # the function normalises to mean 1
+    glm = sm.GLM(
+        (df["nps"] <= 6).astype(float),
+        sm.add_constant(df[xs]),
+        family=sm.families.Binomial(),
+        var_weights=wn,
+    ).fit(cov_type="HC0")
+    t = res.table.set_index("attribute").loc[xs]
+    np.testing.assert_allclose(t["coef"], glm.params[xs], rtol=1e-7)
+    np.testing.assert_allclose(t["std_err"], glm.bse[xs], rtol=1e-6)
+    np.testing.assert_allclose(t["p_value"], glm.pvalues[xs], rtol=1e-5)
+    assert res.pseudo_r_squared == pytest.approx(1 - glm.llf / glm.llnull, rel=1e-8)
+
+
+def test_detractor_model_reports_collinear_ratings():
+    df = nps_data(n=300)
+    df["staff_copy"] = df["staff"]
+    with pytest.raises(DriverDataError, match="collinear"):
+        detractor_drivers(df, attributes=["staff", "staff_copy"])
