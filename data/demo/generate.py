@@ -12,8 +12,8 @@ runs give byte-identical files. All tables are built with vectorised numpy/panda
 The story: a UK mobile operator; customers active on 2025-10-01 plus those who joined up to
 2026-09-30; a year of journey events (October 2025 to September 2026); a relationship and a
 transactional survey in two waves (2026Q1 baseline, 2026Q3); churn observed from October to
-December 2026. The model is in ``northwind/model.py``; the planted effects are listed in
-``truth/effects.yaml`` and in the README's last section.
+December 2026. The model is in ``northwind/model.py`` and ``northwind/survey.py``; the
+planted effects are listed in ``truth/effects.yaml`` and in the README's last section.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from northwind import config_text, layout, measure, model, report_text  # noqa: E402
+from northwind import config_text, layout, measure, model, report_text, survey  # noqa: E402
 from northwind.comments import add_comments  # noqa: E402
 
 # --------------------------------------------------------------------------- main
@@ -50,13 +50,13 @@ def build(out: Path, seed: int = model.SEED) -> dict:
     rng = np.random.default_rng(seed)
     cust = model.make_customers(rng)
     ev = model.make_events(rng, cust)
-    contacts, breach = model.make_contacts(rng, cust, ev)
-    resp = model.make_responses(rng, cust, ev, contacts)
-    resp = model.add_missing(rng, resp)
+    contacts, breach = survey.make_contacts(rng, cust, ev)
+    resp = survey.make_responses(rng, cust, ev, contacts)
+    resp = survey.add_missing(rng, resp)
     resp, ctruth = add_comments(rng, resp, cust)
-    resp["weight"] = model.add_weights(resp, cust)
-    cust = model.add_churn(rng, cust, resp)
-    pulse = model.make_pulse(rng)
+    resp["weight"] = survey.add_weights(resp, cust)
+    cust = survey.add_churn(rng, cust, resp)
+    pulse = survey.make_pulse(rng)
 
     tables = layout.client_tables(cust, ev, resp, contacts, pulse)
     for key, frame in tables.items():

@@ -64,8 +64,11 @@ def _luhn_cards(rng, k: int) -> np.ndarray:
     doubled[:, ::2] *= 2  # from the right, every second digit of the 15 is doubled
     doubled = np.where(doubled > 9, doubled - 9, doubled)
     check = (10 - doubled.sum(axis=1) % 10) % 10
-    full = np.concatenate([digits, check[:, None]], axis=1).astype(str)
-    groups = [pd.Series(["".join(r) for r in full[:, i : i + 4]]) for i in range(0, 16, 4)]
+    full = np.concatenate([digits, check[:, None]], axis=1)
+    place = np.array([1000, 100, 10, 1])
+    groups = [
+        pd.Series(full[:, i : i + 4] @ place).astype(str).str.zfill(4) for i in (0, 4, 8, 12)
+    ]
     spaced = groups[0] + " " + groups[1] + " " + groups[2] + " " + groups[3]
     plain = groups[0] + groups[1] + groups[2] + groups[3]
     return np.where(rng.random(k) < 0.6, spaced, plain)
