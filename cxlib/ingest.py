@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from cxlib.coerce import coerce
 from cxlib.config import TABLES, Engagement, EngagementPaths, Source, load_engagement
 from cxlib.errors import ConfigError, InputError, Problem
+from cxlib.export import safe_csv
 from cxlib.readers import RawTable, read_export
 from cxlib.schemas import TableSchema, check_frame, dtype_of, table_schema
 
@@ -615,7 +616,7 @@ def ingest(engagement_dir: str | Path, out_dir: str | Path) -> ValidationReport:
                 )
             )
         written.append(
-            _write_atomic(out, "repairs.csv", lambda p: report.repairs.to_csv(p, index=False))
+            _write_atomic(out, "repairs.csv", lambda p: safe_csv(report.repairs, p, index=False))
         )
     except BaseException:
         for tmp, _ in written:
