@@ -265,7 +265,12 @@ def contact_audit(audit: Any | None) -> str:
         f"received more than that, through {_n(int(s['contacts_over_cap']), 'survey')} over "
         "the cap."
     )
-    if audit.complaint_rule:
+    if audit.complaint_rule and s["contacts_in_quiet_period"] == 0:
+        text += (
+            f" No survey went to a customer within {p.quiet_days_after_complaint} days of an "
+            "open complaint."
+        )
+    elif audit.complaint_rule:
         text += (
             f" {_n(int(s['contacts_in_quiet_period']), 'survey')} went to "
             f"{_n(int(s['customers_in_quiet_period']), 'customer')} within "
@@ -317,7 +322,8 @@ def evidence_note(evidence: Mapping[str, Any], sources: Mapping[str, bool]) -> s
     used = [_SOURCE_WORDS[k] for k in ("pain", "drivers", "themes") if evidence.get(k) is not None]
     missing = [name for name, found in sources.items() if not found]
     if used:
-        text = "Initiatives are scored from " + ", ".join(used) + "."
+        listed = used[0] if len(used) == 1 else ", ".join(used[:-1]) + " and " + used[-1]
+        text = "Initiatives are scored from " + listed + "."
     else:
         text = (
             "**No evidence is available yet**: the journey audit and the voice-of-the-customer "

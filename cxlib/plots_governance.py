@@ -294,13 +294,15 @@ def value_effort(roadmap: pd.DataFrame, *, ax: Any = None) -> Any:
         )
     ax.axvline(data["effort"].median(), color="#8C8C8C", linestyle=":", linewidth=1)
     ax.axhline(np.median(y), color="#8C8C8C", linestyle=":", linewidth=1)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.12 * (high - low))  # headroom for the quadrant names
     for text, xa, ha in (("Quick wins", 0.01, "left"), ("Major projects", 0.99, "right")):
         ax.text(xa, 0.99, text, transform=ax.transAxes, ha=ha, va="top", color="#8C8C8C")
     ax.set_title(title)
     ax.set_xlabel("Effort (as scored in the initiatives table)")
     ax.set_ylabel("Impact: share of the measured problem addressed")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     _n_note(ax, f"n = {len(data)} open initiatives; marker area shows cost")
     return ax
 

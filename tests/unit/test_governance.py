@@ -831,3 +831,25 @@ def test_contact_narrative_states_the_share_interval_and_worst_offender():
     assert "team **M**: 1 of its 2 surveys (50.0%)" in text
     assert "would have sent 3 surveys instead of 4 (25.0% fewer)" in text
     assert "no survey contact log" in narrative_governance.contact_audit(None)
+    complaints = pd.DataFrame(
+        {"customer_id": ["z"], "complained_at": [pd.Timestamp("2026-01-01")]}
+    )
+    audit = governance_contacts.audit_contacts(
+        contacts, policy=ContactPolicy(), complaints=complaints
+    )
+    text = narrative_governance.contact_audit(audit)
+    assert "No survey went to a customer within 7 days of an open complaint." in text
+
+
+def test_evidence_note_names_what_scored_the_initiatives():
+    drivers = pd.DataFrame({"attribute": ["a"], "importance": [1.0]})
+    themes = pd.DataFrame({"theme": ["t"], "n_mentions": [3]})
+    evidence = governance_roadmap.collect_evidence(None, drivers, themes)
+    text = narrative_governance.evidence_note(
+        evidence, {"pain_points.parquet": False, "drivers.parquet": True}
+    )
+    assert text == (
+        "Initiatives are scored from key-driver importance from the voice-of-the-customer "
+        "analysis and comment themes from the voice-of-the-customer analysis. "
+        "Not found: `pain_points.parquet`."
+    )
