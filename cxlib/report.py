@@ -279,7 +279,7 @@ def render_page(
     }
     with _EXPORT_LOCK:
         body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    page = _with_toc(body, blocks)
+    page = _with_alt_text(_with_toc(body, blocks))
     _require_self_contained(page, out.name)
     return _write_atomic(out, page)
 
@@ -664,6 +664,36 @@ def _with_toc(page: str, blocks: Any) -> str:
 
     body = _H2.sub(visit, body)
     return f"{head}{blocks.toc(entries)}{body}"
+
+
+_HEADING_OR_IMG = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>|<img\b[^>]*>", re.DOTALL)
+_DEFAULT_ALT = ('alt="Chart"', 'alt="Picture"')
+
+
+def _with_alt_text(page: str) -> str:
+    """Name each chart left with the template's generic alt text after its section.
+
+    An image output without an ``alt`` in its metadata gets ``alt="Chart"`` from the template;
+    here it becomes ``Chart: <text of the nearest preceding heading>``, so a screen reader
+    says which question the chart answers.
+    """
+    heading = ""
+
+    def visit(match: re.Match[str]) -> str:
+        nonlocal heading
+        if match.group(1):
+            text = html.unescape(_TAGS.sub("", _ANCHOR_LINK.sub("", match.group(2))))
+            heading = " ".join(text.split()).rstrip("#").strip()
+            return match.group(0)
+        tag = match.group(0)
+        for default in _DEFAULT_ALT:
+            if default in tag and heading:
+                kind = default[5:-1]
+                label = html.escape(f"{kind}: {heading}", quote=True)
+                return tag.replace(default, f'alt="{label}"', 1)
+        return tag
+
+    return _HEADING_OR_IMG.sub(visit, page)
 
 
 def _require_self_contained(page: str, name: str) -> None:

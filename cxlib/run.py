@@ -249,6 +249,7 @@ def _render(
     }
     all_steps = available_steps()
     nav = [("Summary", "index.html")] + [(s.title, s.page) for s in all_steps]
+    nav.append(("Methods", "methods.html"))
     run.html.mkdir(parents=True, exist_ok=True)
     for step in steps:
         report.render_page(
@@ -273,6 +274,12 @@ def _render(
         brand=brand,
         logo_path=logo,
         run_facts={**facts, "Data fingerprint": fingerprint},
+        methods_href="methods.html",
+    )
+    from cxlib.methods import render_methods
+
+    render_methods(
+        run.html / "methods.html", brand=brand, logo_path=logo, run_facts=facts, nav=nav
     )
 
 

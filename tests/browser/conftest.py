@@ -1,0 +1,1 @@
+"""Browser checks drive Debian's Chromium through Playwright (no browser download)."""
