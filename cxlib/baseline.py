@@ -46,6 +46,7 @@ __all__ = [
     "load_locked",
     "lock",
     "lock_info",
+    "load_or_measure",
     "measure",
     "movers_for",
     "previous_locked",
@@ -404,34 +405,56 @@ def compute_baseline(engagement: str | Path, wave: str) -> dict[str, Any]:
     return results(measure(ctx, wave))
 
 
-def baseline_for(ctx: RunContext) -> tuple[KpiBaseline, dict[str, Any]]:
-    """Find the baseline to re-measure against: the locked file, else computed and marked.
+def load_or_measure(
+    ctx: RunContext, wave: str = "", *, power: float = 0.8
+) -> tuple[KpiBaseline, dict[str, Any]]:
+    """Give a wave's locked baseline when there is one (verified), else measure it.
 
     Parameters
     ----------
     ctx : RunContext
-        The run; its configuration names the baseline wave (``waves.baseline``).
+        The run.
+    wave : str, optional
+        The wave (default the run's wave).
+    power : float, default 0.8
+        Power of the planned sample sizes, when the baseline is measured.
 
     Returns
     -------
     tuple
         The baseline and a description: ``wave``, ``locked`` (bool), ``status`` ("locked"
-        or "not locked"), ``checksum``, ``locked_at`` and ``source``.
+        or "not locked"), ``checksum``, ``locked_at``, ``replaced`` (times replaced with
+        ``--force``) and ``source``.
 
     Raises
     ------
     BaselineTampered
         If the locked file fails its checksum.
     """
-    wave = ctx.config.waves.baseline
+    wave = wave or ctx.wave
     doc = load_locked(ctx.paths.root, wave)
     if doc is not None:
         info = {"wave": wave, "locked": True, "status": "locked", "checksum": doc["checksum"]}
         info.update(locked_at=doc.get("locked_at"), source=doc.get("source"))
+        info["replaced"] = len(doc.get("history") or [])
         return KpiBaseline.from_dict(doc["content"]), info
     info = {"wave": wave, "locked": False, "status": "not locked", "checksum": None}
-    info.update(locked_at=None, source=f"computed from wave {wave} data")
-    return measure(ctx, wave), info
+    info.update(locked_at=None, replaced=0, source=f"computed from wave {wave} data")
+    return measure(ctx, wave, power=power), info
+
+
+def baseline_for(ctx: RunContext) -> tuple[KpiBaseline, dict[str, Any]]:
+    """Find the baseline to re-measure against: the locked file, else computed and marked.
+
+    The baseline wave is ``waves.baseline`` in engagement.yaml; see :func:`load_or_measure`
+    for what is returned.
+
+    Raises
+    ------
+    BaselineTampered
+        If the locked file fails its checksum.
+    """
+    return load_or_measure(ctx, ctx.config.waves.baseline)
 
 
 def _periods(responses: pd.DataFrame, labels: list[str]) -> dict[str, Any]:

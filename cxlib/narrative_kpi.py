@@ -323,8 +323,9 @@ def lock_note(info: Mapping[str, Any], engagement_name: str = "<engagement>") ->
         text = (
             f"The baseline of wave {wave} is **locked** (since "
             f"{_e(str(info.get('locked_at') or '')[:10])}, checksum "
-            f"{_e(str(info.get('checksum'))[:12])}…, verified on this run). Later waves are "
-            "compared with the locked figures, not with a recomputation."
+            f"{_e(str(info.get('checksum'))[:12])}…, verified on this run): the figures on "
+            "this page are the locked ones, and later waves are compared with them, not with "
+            "a recomputation."
         )
         if info.get("replaced"):
             text += f" It has been replaced {int(info['replaced'])} time(s); see its history."

@@ -320,3 +320,15 @@ def test_cli_help_ends_with_an_example(command):
     result = CliRunner().invoke(cli.cli, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example: cx baseline lock clients/acme --wave 2026Q1" in result.output
+
+
+def test_load_or_measure_shows_the_locked_figures_of_a_wave(ctx):
+    measured, info = baseline.load_or_measure(ctx, "2026Q1")
+    assert info["locked"] is False and info["replaced"] == 0
+    content = baseline.results(measured)
+    content["kpis"][0]["estimate"] = 42.0  # the agreed figure differs from a recomputation
+    baseline.lock(ctx.paths.root, "2026Q1", content=content)
+    base, info = baseline.load_or_measure(ctx, "2026Q1")
+    assert info["locked"] is True and info["status"] == "locked" and info["replaced"] == 0
+    assert base.kpis.loc[0, "estimate"] == 42.0
+    assert base.kpis.loc[0, "kpi"] == measured.kpis.loc[0, "kpi"]
