@@ -326,11 +326,18 @@ def bias(result: VocResult) -> str:
         for r in bad.itertuples()
     ]
     text = "Respondents differ from the customer base on " + "; ".join(items) + "."
+    variables = b.variables[b.variables["material"]]
+    fixed = [_e(label(v)) for v in variables.loc[variables["corrected"], "variable"]]
+    left = [_e(label(v)) for v in variables.loc[~variables["corrected"], "variable"]]
     if b.corrected:
         text += " The survey weights correct this: weighted, every difference is below "
         text += f"{b.threshold:g} standard deviations, and the figures on this page are weighted."
     elif b.weighted:
-        text += " The survey weights do not fully correct it; read segment results with care."
+        if fixed:
+            text += " The survey weights correct " + ", ".join(fixed) + " but not "
+        else:
+            text += " The survey weights do not correct "
+        text += ", ".join(left) + ": scores lean towards the groups that answer more often."
     else:
         text += " The responses carry no weights; consider raking them to the base."
     return text
@@ -350,8 +357,14 @@ def summary(result: VocResult) -> str:
             f"- Review the {len(result.suggestions)} suggested new themes and add the "
             "relevant ones to the codeframe."
         )
-    if result.bias is not None and result.bias.material and not result.bias.corrected:
-        items.append("- Weight the survey to the customer base before comparing segments.")
+    b = result.bias
+    if b is not None and b.material and not b.corrected:
+        left = b.variables.loc[b.variables["material_weighted"], "variable"]
+        items.append(
+            "- Extend the survey weights to "
+            + ", ".join(_e(label(v)) for v in left)
+            + " so the headline reflects the whole customer base."
+        )
     return "\n".join(items) if items else "- Keep measuring: nothing stands out this wave."
 
 
