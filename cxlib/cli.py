@@ -388,6 +388,37 @@ def baseline_lock(folder: Path, wave: str, force: bool, reason: str) -> None:
     click.echo(f"Checksum (sha256): {doc['checksum']}")
 
 
+@cli.group("export")
+def export_group() -> None:
+    """Export a finished report for the client.
+
+    Example: cx export pdf clients/acme
+    """
+
+
+@export_group.command("pdf", epilog="Example: cx export pdf clients/acme --output acme-report.pdf")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PDF to write (default: FOLDER/reports/<folder>-report.pdf).",
+)
+def export_pdf_command(folder: Path, output: Path | None) -> None:
+    """Print FOLDER's report pages to one PDF with headless Chromium.
+
+    The summary comes first, then each step on new sheets, then the methods; every sheet
+    is numbered. Nothing is loaded from the network.
+    """
+    from cxlib import pdf
+
+    try:
+        path = pdf.export_pdf(folder, output=output)
+    except CxError as exc:
+        _fail(exc)
+    click.echo(f"PDF: {path}")
+
+
 def main() -> None:
     """Entry point of the ``cx`` console script."""
     cli(prog_name="cx")

@@ -78,3 +78,20 @@ def test_export_pdf_output_option_and_order(engagement, tmp_path):
 def test_export_pdf_without_report(tmp_path):
     with pytest.raises(PdfExportError, match="run the engagement first"):
         export_pdf(tmp_path)
+
+
+def test_cx_export_pdf_command(engagement, tmp_path):
+    from click.testing import CliRunner
+
+    from cxlib.cli import cli
+
+    runner = CliRunner()
+    help_text = runner.invoke(cli, ["export", "pdf", "--help"]).output
+    assert help_text.rstrip().splitlines()[-1].strip().startswith("Example: cx export pdf")
+    out = tmp_path / "client.pdf"
+    result = runner.invoke(cli, ["export", "pdf", str(engagement), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"PDF: {out}" in result.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    empty = runner.invoke(cli, ["export", "pdf", str(tmp_path)])
+    assert empty.exit_code == 1
