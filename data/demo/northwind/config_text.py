@@ -341,7 +341,10 @@ kpis:
       kind: duration
       label: Live chat handling time (seconds)
       touchpoints: [support_chat]
-  p_adjust: holm
+  p_adjust: holm                # multiplicity control across the scorecard and segment tests
+  # stage_ratings: events       # stage CSAT/CES from the touchpoint ratings (the default)
+  # revenue_at_risk: churn_rate # detractors' revenue x their churn rate; or excess_churn
+  # laney_min_n: 1000           # Laney's p' control limits from this median wave base
 
 # --------------------------------------------------------------------------- step 5
 governance:
