@@ -201,7 +201,8 @@ def test_page_head(page):
 
 def test_chart_is_embedded_as_data_uri(page):
     assert f'src="data:image/png;base64,{PNG}"' in page
-    assert 'alt="Chart"' in page
+    # The template's generic alt text is named after the section the chart answers.
+    assert 'alt="Chart: How loyal are customers?"' in page
 
 
 # --- what the client never sees -------------------------------------------------------------
