@@ -356,6 +356,8 @@ def journey_view(
         if ids.empty:
             raise ValueError(f"unknown persona {persona!r}")
         ev = events[events["customer_id"].isin(set(ids))]
+    if personas is not None and "persona_id" not in personas.columns:
+        personas = personas.assign(persona_id=pd.factorize(personas["persona"], sort=True)[0])
     curve = _journey.emotion_curve(
         events, journey, personas=personas, confidence=confidence, min_n=min_n
     )
@@ -673,7 +675,11 @@ def save_theme(
         + "\n"
         + "".join(" " * indent + ln + "\n" for ln in block.splitlines())
     )
-    if yaml.safe_load(new_text) != expected:
+    try:
+        appended_ok = yaml.safe_load(new_text) == expected
+    except yaml.YAMLError:
+        appended_ok = False
+    if not appended_ok:
         new_text = yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=100)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
