@@ -439,6 +439,8 @@ def select_within_budget(
     f_{i-1}(b - c_i) + v_i)` covers every affordable subset; MILP because branch and bound
     with zero relative gap proves optimality. Ranking by value per cost (greedy) is not
     exact and can leave money on the table. Checked against brute force over all subsets.
+    MILP holds the budget to HiGHS's feasibility tolerance (about 1e-7 in cost units); the
+    selection is refused if its cost exceeds the budget by more than a billionth.
 
     References
     ----------
