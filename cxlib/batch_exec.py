@@ -7,9 +7,9 @@ per-cell timeout bounds a task that nothing outside can stop.
 
 Process pool (default): a ``ProcessPoolExecutor`` on a ``forkserver`` context (``spawn`` where
 there is none), fed at most one client per worker so that Ctrl-C never finds queued work
-already handed to a worker. A worker that dies (killed, out of memory) breaks the pool: the
-clients it was running are retried once in a fresh pool, then reported as ``crashed``;
-clients not yet started are simply resubmitted.
+already handed to a worker. A worker that dies (killed, out of memory) breaks the pool, which
+stops its other workers too: every client running then starts again in a fresh pool, and a
+client whose own worker died twice is reported as ``crashed``.
 
 Dask: a ``LocalCluster`` on 127.0.0.1 (processes, one thread each) or an existing scheduler.
 Tasks are submitted with ``pure=False`` and collected with ``as_completed`` without raising;
@@ -42,8 +42,12 @@ from cxlib.batch import BatchResult, ClientResult, run_client
 __all__ = ["STDERR_NOISE", "execute", "prepare_worker"]
 
 #: Lines a worker drops from its stderr: the kernels' warning about unencrypted local TCP
-#: (see TOOLCHAIN.md; not a failure). Everything else passes through.
-STDERR_NOISE = ("Kernel is running over TCP without encryption",)
+#: (see TOOLCHAIN.md) and jupyter_client's note when a finished kernel client's zmq context
+#: is already gone. Neither is a failure; everything else passes through.
+STDERR_NOISE = (
+    "Kernel is running over TCP without encryption",
+    "Could not destroy zmq context for",
+)
 
 #: Seconds running clients get to stop after Ctrl-C before their workers are killed.
 STOP_GRACE_S = 60.0
@@ -284,7 +288,9 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
     events = ctx.Queue()
     pending = deque(range(len(clients)))
     attempts = [0] * len(clients)  # times a worker started the client
+    crashes = [0] * len(clients)  # times the client's own worker died under it
     breaks = [0] * len(clients)  # times the pool broke while the client was submitted
+    workers: dict[int, Any] = {}  # pid -> worker process, to tell who died first
     running: dict[int, int] = {}  # client index -> worker pid, once started
     inflight: dict[Any, int] = {}
 
@@ -312,32 +318,47 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
     pool = new_pool()
     try:
         while pending or inflight:
-            while pending and len(inflight) < jobs:
-                index = pending.popleft()
+            broken = False
+            while pending and len(inflight) < jobs and not broken:
+                index = pending[0]
                 label, folder = clients[index]
-                inflight[pool.submit(_pool_task, index, label, str(folder), options)] = index
-            done, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
-            drain()
-            if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                try:
+                    future = pool.submit(_pool_task, index, label, str(folder), options)
+                except BrokenProcessPool:  # a worker died since the last look
+                    broken = True
+                    continue
+                inflight[future] = pending.popleft()
+            if not broken:
+                workers.update(getattr(pool, "_processes", None) or {})
+                done, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
+                drain()
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            if not broken:
                 for future in done:
-                    finish(inflight.pop(future), future.result())
+                    index = inflight.pop(future)
+                    finish(index, _collect(future, *clients[index]))
                 continue
-            # A worker died: every submitted future fails. Finish what finished, retry the
-            # rest in a fresh pool; a client that was running gets one more attempt.
+            # A worker died, and the pool stops every other worker: every submitted future
+            # fails. Finish what finished and retry the rest in a fresh pool; a client whose
+            # own worker died twice is reported as crashed.
+            culprits = _dead_first(workers)
             wait(list(inflight), timeout=30)
             drain()
             for future, index in sorted(inflight.items(), key=lambda item: -item[1]):
-                if future.done() and future.exception() is None:
-                    finish(index, future.result())
+                if _finished_normally(future):
+                    finish(index, _collect(future, *clients[index]))
                     continue
                 breaks[index] += 1
-                was_running = running.pop(index, None) is not None
-                if (was_running and attempts[index] >= 2) or breaks[index] >= 3:
+                pid = running.pop(index, None)
+                if pid is not None and (pid in culprits or not culprits):
+                    crashes[index] += 1
+                if crashes[index] >= 2 or breaks[index] >= 4:
                     label, folder = clients[index]
                     error = "its worker process died (killed, or out of memory), twice"
                     finish(index, ClientResult(label, str(folder), "crashed", error=error))
                 else:
                     pending.appendleft(index)
+            workers.clear()
             inflight.clear()
             pool.shutdown(wait=True, cancel_futures=True)  # its workers are gone already
             pool = new_pool()
@@ -355,6 +376,28 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
         events.join_thread()
 
 
+def _dead_first(workers: dict[int, Any]) -> set[int]:
+    """Pids of workers that died on their own (the pool terminates the others with SIGTERM)."""
+    return {
+        pid
+        for pid, process in workers.items()
+        if process.exitcode is not None and process.exitcode != -signal.SIGTERM
+    }
+
+
+def _finished_normally(future) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _collect(future, label: str, folder: Path) -> ClientResult:
+    """Return the client's result; a task that raised (it should not) becomes an error."""
+    try:
+        return future.result()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        return ClientResult(label, str(folder), "error", error=error)
+
+
 def _stop_running(inflight, running, finish, clients) -> None:
     """After Ctrl-C: interrupt running clients, wait a while, then kill their workers."""
     from concurrent.futures import wait
@@ -367,11 +410,11 @@ def _stop_running(inflight, running, finish, clients) -> None:
             done, _ = wait(list(inflight), timeout=0.5)
             for future in done:
                 index = inflight.pop(future)
-                try:
+                label, folder = clients[index]
+                if _finished_normally(future):
                     finish(index, future.result())
-                except Exception as exc:  # the pool broke while stopping
-                    label, folder = clients[index]
-                    error = f"stopped by the user ({type(exc).__name__})"
+                else:  # the pool broke while stopping
+                    error = "stopped by the user; its worker ended"
                     finish(index, ClientResult(label, str(folder), "interrupted", error=error))
     except KeyboardInterrupt:  # a second Ctrl-C: stop now
         pass
