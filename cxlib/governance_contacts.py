@@ -10,14 +10,14 @@ The simulation keeps contacts greedily in time order, advancing every customer a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxlib.config import ContactPolicy
+from cxlib.governance import _require
 from cxlib.stats import top_box
 
 __all__ = [
@@ -38,14 +38,6 @@ _OFFENDER_COLUMNS = (
     "breach_share",
     "customers_over_cap",
 )
-
-
-def _check(frame: Any, columns: Iterable[str], what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a DataFrame, found {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} has no column(s) {missing}; found {list(frame.columns)}")
 
 
 def _times(values: pd.Series, what: str) -> np.ndarray:
@@ -107,8 +99,8 @@ def complaint_events(
     """
     if events is None:
         return None
-    _check(events, [customer, touchpoint, time], "touchpoint_events")
-    _check(touchpoints, ["touchpoint_id", "stage"], "touchpoints")
+    _require(events, [customer, touchpoint, time], "touchpoint_events")
+    _require(touchpoints, ["touchpoint_id", "stage"], "touchpoints")
     stages = {s.strip().casefold() for s in policy.complaint_stages}
     at_stage = touchpoints["stage"].astype("string").str.strip().str.casefold().isin(stages)
     ids = set(touchpoints.loc[at_stage.fillna(False), "touchpoint_id"])
@@ -179,7 +171,7 @@ def flag_contacts(
     >>> flag_contacts(log, policy=ContactPolicy())["over_cap"].tolist()
     [False, True, False, False]
     """
-    _check(contacts, [customer, time], "contacts")
+    _require(contacts, [customer, time], "contacts")
     out = contacts.rename(columns={customer: "customer_id", time: "contacted_at"})
     t = _times(out["contacted_at"], "contacts")
     code = pd.factorize(out["customer_id"], sort=True)[0]
@@ -205,7 +197,7 @@ def _quiet(flagged: pd.DataFrame, complaints: pd.DataFrame | None, policy: Conta
     n = len(flagged)
     if complaints is None or complaints.empty or policy.quiet_days_after_complaint == 0 or not n:
         return np.zeros(n, dtype=bool)
-    _check(complaints, ["customer_id", "complained_at"], "complaints")
+    _require(complaints, ["customer_id", "complained_at"], "complaints")
     left = pd.DataFrame(
         {
             "customer_id": flagged["customer_id"].astype(str).to_numpy(),
@@ -298,7 +290,7 @@ def contacts_under_policy(flagged: pd.DataFrame, *, policy: ContactPolicy) -> np
     >>> contacts_under_policy(f, policy=ContactPolicy()).tolist()
     [True, False, True, False]
     """
-    _check(flagged, ["customer_id", "contacted_at", "in_quiet_period"], "flagged contacts")
+    _require(flagged, ["customer_id", "contacted_at", "in_quiet_period"], "flagged contacts")
     eligible = ~flagged["in_quiet_period"].to_numpy(dtype=bool)
     rows = np.flatnonzero(eligible)
     keep = np.zeros(len(flagged), dtype=bool)

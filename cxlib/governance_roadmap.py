@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib.config import EvidenceWeights, Governance, RaciDecision
-from cxlib.governance import single_accountable
+from cxlib.governance import _require, single_accountable
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -58,14 +58,6 @@ _QUADRANTS = {
 }
 
 
-def _frame(value: Any, columns: Iterable[str], what: str) -> None:
-    if not isinstance(value, pd.DataFrame):
-        raise TypeError(f"{what} must be a DataFrame, found {type(value).__name__}")
-    missing = [c for c in columns if c not in value.columns]
-    if missing:
-        raise ValueError(f"{what} has no column(s) {missing}; found {list(value.columns)}")
-
-
 # --------------------------------------------------------------------------- evidence
 
 
@@ -98,7 +90,7 @@ def evidence_shares(
     >>> evidence_shares(pain, key="touchpoint_id", weight="pain").values.tolist()
     [['bill', 0.25, False], ['chat', 0.75, False]]
     """
-    _frame(table, [key, weight], "evidence table")
+    _require(table, [key, weight], "evidence table")
     w = pd.to_numeric(table[weight], errors="coerce").clip(lower=0).fillna(0.0)
     flag = table[small_n].fillna(False).astype(bool) if small_n in table else False
     keys = table[key].astype("string").str.strip()
@@ -289,7 +281,7 @@ def score_initiatives(
     >>> score_initiatives(ini, pain=pain)[["initiative_id", "impact", "rank"]].values.tolist()
     [['a', 0.75, 1], ['b', 0.25, 2]]
     """
-    _frame(initiatives, ["initiative_id", effort, cost], "initiatives")
+    _require(initiatives, ["initiative_id", effort, cost], "initiatives")
     weights = weights or EvidenceWeights()
     out = initiatives.copy()
     if status in out:
@@ -456,7 +448,7 @@ def select_within_budget(
     >>> select_within_budget(items, budget=100).tolist()
     [False, True, True]
     """
-    _frame(items, [value, cost], "items")
+    _require(items, [value, cost], "items")
     if method not in ("auto", "dp", "milp"):
         raise ValueError(f"method must be auto, dp or milp, found {method!r}")
     if budget is None or not np.isfinite(budget) or budget < 0:
