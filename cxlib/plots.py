@@ -17,7 +17,7 @@ them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from cxlib.config import Branding
 
 __all__ = [
+    "MUTED",
     "OKABE_ITO",
+    "SMALL_ALPHA",
+    "SMALL_HATCH",
+    "cycle_colours",
+    "empty_chart",
+    "mark_small",
+    "new_axes",
+    "require_columns",
+    "small_base_handle",
     "brand_palette",
     "contrast_ratio",
     "readable_text_on",
@@ -514,6 +523,71 @@ def use_theme(brand: Branding, *, context: str = "notebook") -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# 4. Charts
+# 4. Chart building blocks, shared by the step chart modules (plots_voc, plots_journey, ...)
 # --------------------------------------------------------------------------------------------
-# Standard charts go below this line: ``name(data, *, role=..., ax=None, **kwargs) -> Axes``.
+
+#: How every chart marks an estimate on a small base.
+SMALL_HATCH = "///"
+SMALL_ALPHA = 0.35
+MUTED = "#8C8C8C"
+
+
+def new_axes(ax: Any = None, *, size: tuple[float, float] = (8.0, 4.5)) -> Any:
+    """Return ``ax``, or the Axes of a new figure of ``size`` inches when it is None."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def cycle_colours() -> list[str]:
+    """Return the colours of the active theme's cycle (the brand palette under use_theme)."""
+    import matplotlib as mpl
+
+    return list(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
+
+
+def require_columns(table: Any, columns: Sequence[str], name: str) -> Any:
+    """Check that ``table`` is a DataFrame with ``columns``; return it.
+
+    Raises
+    ------
+    TypeError
+        If ``table`` is not a DataFrame.
+    ValueError
+        Naming the missing columns.
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{name} must be a DataFrame, found {type(table).__name__}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {missing}")
+    return table
+
+
+def small_base_handle(min_n: int) -> Any:
+    """Return a legend handle that explains the small-base marking."""
+    from matplotlib.patches import Patch
+
+    label = f"Small base (n < {min_n}): indicative only"
+    return Patch(facecolor="white", edgecolor=MUTED, hatch=SMALL_HATCH, label=label)
+
+
+def mark_small(bars: Any, small: Sequence[bool]) -> None:
+    """Hatch and fade the bars whose estimate rests on a small base."""
+    for bar, flag in zip(bars, small, strict=True):
+        if flag:
+            bar.set_alpha(SMALL_ALPHA)
+            bar.set_hatch(SMALL_HATCH)
+
+
+def empty_chart(ax: Any, message: str, *, title: str) -> Any:
+    """Write a short message in place of a chart when there is nothing to draw."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=MUTED)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
