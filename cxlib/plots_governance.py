@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from cxlib import governance
-from cxlib.plots import readable_text_on
+from cxlib.plots import (
+    MUTED,
+    SMALL_HATCH,
+    cycle_colours,
+    empty_chart,
+    new_axes,
+    readable_text_on,
+)
 
 if TYPE_CHECKING:
     from cxlib.config import RaciDecision
@@ -31,7 +38,7 @@ __all__ = [
 ]
 
 _PROBLEM = "#D55E00"  # Okabe-Ito vermillion: breaches and failed checks
-_MUTED = "#BDBDBD"
+_LIGHT = "#BDBDBD"
 _FLAG = "#1A1A1A"  # dashed frame around a RACI row or column that fails a check
 _ROLE_ORDER = ("", "I", "C", "R", "A")
 _TRACKS = {
@@ -42,32 +49,10 @@ _TRACKS = {
 }
 
 
-def _axes(ax: Any, size: tuple[float, float] = (8.0, 4.5)) -> Any:
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
-
-
 def _thousands() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"{v:,.0f}")
-
-
-def _palette() -> list[str]:
-    import matplotlib as mpl
-
-    return list(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
-
-
-def _empty(ax: Any, title: str, message: str) -> Any:
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
 
 
 def _n_note(ax: Any, text: str) -> None:
@@ -105,11 +90,12 @@ def raci_matrix(
 
     matrix = governance.raci_matrix(decisions)
     titles = {d.id: d.title for d in decisions}
-    ax = _axes(ax, (max(6.0, 1.4 * matrix.shape[1] + 3), max(3.0, 0.45 * len(matrix) + 1.8)))
+    size = (max(6.0, 1.4 * matrix.shape[1] + 3), max(3.0, 0.45 * len(matrix) + 1.8))
+    ax = new_axes(ax, size=size)
     title = "Who decides what: the RACI of CX decisions"
     if matrix.empty:
-        return _empty(ax, title, "No RACI assignments yet")
-    pal = _palette()
+        return empty_chart(ax, "No RACI assignments yet", title=title)
+    pal = cycle_colours()
     colours = ["#FFFFFF", "#E8E8E8", pal[2 % len(pal)], pal[1 % len(pal)], pal[0]]
     code = matrix.apply(lambda col: col.map(_strongest)).to_numpy(dtype=int)
     ax.imshow(code, cmap=ListedColormap(colours), vmin=-0.5, vmax=4.5, aspect="auto")
@@ -134,7 +120,7 @@ def raci_matrix(
     ax.set_ylabel("Person")
     _n_note(ax, f"n = {len(matrix)} people × {matrix.shape[1]} decisions")
     roles = ((4, "A: Accountable"), (3, "R: Responsible"), (2, "C: Consulted"), (1, "I: Informed"))
-    handles = [Patch(facecolor=colours[k], edgecolor="#8C8C8C", label=name) for k, name in roles]
+    handles = [Patch(facecolor=colours[k], edgecolor=MUTED, label=name) for k, name in roles]
     handles.append(
         Patch(facecolor="none", edgecolor=_FLAG, lw=2, ls=(0, (4, 2)), label="⚠ fails a check")
     )
@@ -172,15 +158,15 @@ def contacts_per_customer(audit: ContactAudit | None, *, ax: Any = None) -> Any:
         Two stacked bar containers: within the policy (brand colour) and over the cap
         (vermillion); bar heights are customers.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Surveys received per customer"
     if audit is None or audit.distribution.empty:
-        return _empty(ax, title, "No survey contact log in this engagement")
+        return empty_chart(ax, "No survey contact log in this engagement", title=title)
     distribution, policy = audit.distribution, audit.policy
     x = distribution["contacts"].to_numpy()
     over = distribution["over_cap"].to_numpy()
     within = distribution["customers"].to_numpy() - over
-    ax.bar(x, within, color=_palette()[0], label="never over the cap")
+    ax.bar(x, within, color=cycle_colours()[0], label="never over the cap")
     bars = ax.bar(x, over, bottom=within, color=_PROBLEM, label="over the cap at least once")
     ax.bar_label(bars, labels=[f"{v:,}" if v else "" for v in over], color=_PROBLEM, padding=2)
     ax.set_xticks(x)
@@ -211,15 +197,17 @@ def contact_volume(audit: ContactAudit | None, *, ax: Any = None) -> Any:
     matplotlib.axes.Axes
         One bar container (sent) and one line (under the policy).
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Survey volume: sent and under the policy"
     if audit is None or audit.monthly.empty:
-        return _empty(ax, title, "No survey contact log in this engagement")
+        return empty_chart(ax, "No survey contact log in this engagement", title=title)
     monthly = audit.monthly
     labels = pd.to_datetime(monthly["month"]).dt.strftime("%b %Y")
     x = np.arange(len(monthly))
-    ax.bar(x, monthly["contacts"], color=_MUTED, label="sent")
-    ax.plot(x, monthly["under_policy"], marker="o", color=_palette()[0], label="under the policy")
+    ax.bar(x, monthly["contacts"], color=_LIGHT, label="sent")
+    ax.plot(
+        x, monthly["under_policy"], marker="o", color=cycle_colours()[0], label="under the policy"
+    )
     ax.set_xticks(x, labels, rotation=45, ha="right")
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title(title)
@@ -251,10 +239,10 @@ def value_effort(roadmap: pd.DataFrame, *, ax: Any = None) -> Any:
     """
     from matplotlib.ticker import PercentFormatter
 
-    ax = _axes(ax, (8.0, 5.5))
+    ax = new_axes(ax, size=(8.0, 5.5))
     title = "Value versus effort"
     if roadmap is None or roadmap.empty:
-        return _empty(ax, title, "No open initiatives to place")
+        return empty_chart(ax, "No open initiatives to place", title=title)
     data = roadmap.reset_index(drop=True)
     x = data["effort"].astype(float).to_numpy() + _spread(data["effort"])
     y = data["impact"].astype(float).to_numpy()
@@ -262,7 +250,7 @@ def value_effort(roadmap: pd.DataFrame, *, ax: Any = None) -> Any:
     size = 60 + 540 * np.sqrt(cost / cost.max()) if cost.max() > 0 else np.full(len(x), 120.0)
     funded = data["funded"].astype(bool).to_numpy()
     small = data["small_n"].astype(bool).to_numpy() if "small_n" in data else np.zeros_like(funded)
-    colour = _palette()[0]
+    colour = cycle_colours()[0]
     ax.scatter(
         x[funded], y[funded], s=size[funded], color=colour, edgecolor="white", label="funded"
     )
@@ -271,7 +259,7 @@ def value_effort(roadmap: pd.DataFrame, *, ax: Any = None) -> Any:
         y[~funded],
         s=size[~funded],
         facecolor="none",
-        edgecolor=_MUTED,
+        edgecolor=_LIGHT,
         linewidth=1.5,
         label="not funded",
     )
@@ -282,7 +270,7 @@ def value_effort(roadmap: pd.DataFrame, *, ax: Any = None) -> Any:
             s=size[small],
             facecolor="none",
             edgecolor="#1A1A1A",
-            hatch="///",
+            hatch=SMALL_HATCH,
             linewidth=0,
             label="small base: indicative",
         )
@@ -292,12 +280,12 @@ def value_effort(roadmap: pd.DataFrame, *, ax: Any = None) -> Any:
         ax.annotate(
             label, (xi, yi), xytext=(5, dy), textcoords="offset points", fontsize="x-small"
         )
-    ax.axvline(data["effort"].median(), color="#8C8C8C", linestyle=":", linewidth=1)
-    ax.axhline(np.median(y), color="#8C8C8C", linestyle=":", linewidth=1)
+    ax.axvline(data["effort"].median(), color=MUTED, linestyle=":", linewidth=1)
+    ax.axhline(np.median(y), color=MUTED, linestyle=":", linewidth=1)
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + 0.12 * (high - low))  # headroom for the quadrant names
     for text, xa, ha in (("Quick wins", 0.01, "left"), ("Major projects", 0.99, "right")):
-        ax.text(xa, 0.99, text, transform=ax.transAxes, ha=ha, va="top", color="#8C8C8C")
+        ax.text(xa, 0.99, text, transform=ax.transAxes, ha=ha, va="top", color=MUTED)
     ax.set_title(title)
     ax.set_xlabel("Effort (as scored in the initiatives table)")
     ax.set_ylabel("Impact: share of the measured problem addressed")
@@ -332,16 +320,16 @@ def roadmap_budget(roadmap: pd.DataFrame, *, budget: float | None, ax: Any = Non
         One horizontal bar per funded initiative, from the spend before it to the spend
         after it, in roadmap order.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     title = "Funded roadmap against the budget"
     funded = roadmap[roadmap["funded"].astype(bool)] if roadmap is not None else None
     if funded is None or funded.empty:
         message = "No budget set in engagement.yaml" if budget is None else "Nothing funded"
-        return _empty(ax, title, message)
+        return empty_chart(ax, message, title=title)
     cost = funded["cost"].astype(float).to_numpy()
     start = np.concatenate([[0.0], np.cumsum(cost)[:-1]])
     y = np.arange(len(funded))
-    ax.barh(y, cost, left=start, color=_palette()[0])
+    ax.barh(y, cost, left=start, color=cycle_colours()[0])
     ax.set_yticks(y, funded["initiative_id"].astype(str))
     ax.invert_yaxis()
     if budget is not None:
@@ -374,12 +362,12 @@ def cadence_timeline(calendar: pd.DataFrame, *, ax: Any = None) -> Any:
     """
     import matplotlib.dates as mdates
 
-    ax = _axes(ax, (9.0, 3.2))
+    ax = new_axes(ax, size=(9.0, 3.2))
     title = "Governance calendar"
     if calendar is None or calendar.empty:
-        return _empty(ax, title, "No events planned")
+        return empty_chart(ax, "No events planned", title=title)
     tracks = [t for t in _TRACKS if t in set(calendar["track"])]
-    pal = _palette()
+    pal = cycle_colours()
     markers = {"meeting": "o", "wave": "D", "review": "s"}
     for row, track in enumerate(tracks):
         sub = calendar[calendar["track"] == track]
