@@ -250,7 +250,13 @@ def raci_findings(checks: pd.DataFrame, decisions: Sequence[RaciDecision]) -> st
 
 
 def contact_audit(audit: Any | None) -> str:
-    """Say how often customers were over-surveyed, by whom, and what the policy would send."""
+    """Say how often customers were over-surveyed, by whom, and what the policy would send.
+
+    Examples
+    --------
+    >>> contact_audit(None)
+    'There is no survey contact log in this engagement, so the policy is not audited.'
+    """
     if audit is None:
         return "There is no survey contact log in this engagement, so the policy is not audited."
     s = audit.summary.iloc[0]
@@ -318,7 +324,15 @@ def offenders_table(audit: Any | None) -> pd.DataFrame:
 
 
 def evidence_note(evidence: Mapping[str, Any], sources: Mapping[str, bool]) -> str:
-    """Say which evidence scored the initiatives and which earlier steps are missing."""
+    """Say which evidence scored the initiatives and which earlier steps are missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = {"pain": pd.DataFrame({"key": ["chat"], "share": [1.0]})}
+    >>> evidence_note(ev, {"pain_points.parquet": True, "voc.json": False})
+    'Initiatives are scored from pain points from the journey audit. Not found: `voc.json`.'
+    """
     used = [_SOURCE_WORDS[k] for k in ("pain", "drivers", "themes") if evidence.get(k) is not None]
     missing = [name for name, found in sources.items() if not found]
     if used:
@@ -336,7 +350,13 @@ def evidence_note(evidence: Mapping[str, Any], sources: Mapping[str, bool]) -> s
 
 
 def roadmap(table: pd.DataFrame | None, totals: Mapping[str, Any] | None) -> str:
-    """Describe the funded roadmap: how many, what it costs, how much evidence it covers."""
+    """Describe the funded roadmap: how many, what it costs, how much evidence it covers.
+
+    Examples
+    --------
+    >>> roadmap(None, None)
+    'There is no initiatives table in this engagement, so there is no roadmap.'
+    """
     if table is None or totals is None:
         return "There is no initiatives table in this engagement, so there is no roadmap."
     if totals["budget"] is None:
