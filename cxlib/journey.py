@@ -38,6 +38,7 @@ __all__ = [
     "emotion_curve",
     "journey_map",
     "persona_stage",
+    "scorecard_wide",
     "stage_funnel",
     "touchpoint_scorecard",
     "touchpoint_table",
@@ -313,6 +314,47 @@ def _by_tp(table: pd.DataFrame, touchpoint: str, ids: pd.Index) -> pd.DataFrame:
     return out
 
 
+def scorecard_wide(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """Reshape the long scorecard to one row per touchpoint, in journey order.
+
+    Parameters
+    ----------
+    scorecard : pandas.DataFrame
+        :func:`touchpoint_scorecard` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stage``, ``stage_order``, ``touchpoint_id``, ``name``, ``channel``, ``owner``,
+        then ``<metric>_<statistic>`` for every metric and each of ``n``, ``estimate``,
+        ``ci_low``, ``ci_high`` and ``small_n`` (e.g. ``csat_estimate``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> card = pd.DataFrame({"stage": "use", "stage_order": 0, "touchpoint_id": ["a", "a"],
+    ...     "name": "App", "channel": "app", "owner": "", "metric": ["reach", "csat"],
+    ...     "n": [10, 4], "estimate": [0.3, 0.5], "ci_low": [0.1, 0.2], "ci_high": [0.6, 0.8],
+    ...     "small_n": True})
+    >>> wide = scorecard_wide(card)
+    >>> len(wide), float(wide.loc[0, "csat_estimate"]), float(wide.loc[0, "reach_n"])
+    (1, 0.5, 10.0)
+    """
+    check_frame(scorecard, "scorecard")
+    head = ["stage", "stage_order", "touchpoint_id", "name", "channel", "owner"]
+    stats_ = ["n", "estimate", "ci_low", "ci_high", "small_n"]
+    check_columns(scorecard, [*head, "metric", *stats_])
+    order = pd.unique(scorecard["touchpoint_id"])
+    values = scorecard.set_index(["touchpoint_id", "metric"])[stats_].astype(float)
+    wide = values.unstack("metric")
+    wide.columns = [f"{metric}_{stat}" for stat, metric in wide.columns]
+    keys = scorecard.drop_duplicates("touchpoint_id").set_index("touchpoint_id")[
+        head[:2] + head[3:]
+    ]
+    out = keys.join(wide).reindex(order).rename_axis("touchpoint_id").reset_index()
+    return out[head + [c for c in out.columns if c not in head]]
+
+
 def journey_map(scorecard: pd.DataFrame, *, metric: str = "csat") -> pd.DataFrame:
     """Lay out the journey map: stages as columns, channels as rows, cells coloured by score.
 
@@ -519,7 +561,7 @@ def emotion_curve(
 
 def persona_stage(
     events: pd.DataFrame,
-    personas: pd.DataFrame,
+    personas: pd.DataFrame | None,
     journey: Journey,
     *,
     customer_id: str = "customer_id",
@@ -535,8 +577,9 @@ def persona_stage(
     ----------
     events : pandas.DataFrame
         The touchpoint_events table.
-    personas : pandas.DataFrame
-        ``customer_id``, ``persona_id``, ``persona``.
+    personas : pandas.DataFrame or None
+        ``customer_id``, ``persona_id``, ``persona``; None (step 2 has not run) gives
+        the "All customers" row only.
     journey : Journey
         The journey definition.
     customer_id, touchpoint, score : str

@@ -25,7 +25,7 @@ from cxlib._stats_common import (
     welch_parts,
 )
 from cxlib.config import Journey
-from cxlib.journey import _STAT, JourneyError, _events, touchpoint_table
+from cxlib.journey import _STAT, JourneyError, _events, scorecard_wide, touchpoint_table
 from cxlib.personas import _records
 
 __all__ = [
@@ -460,15 +460,13 @@ def pain_points(scorecard: pd.DataFrame, impact: ImpactModel | pd.DataFrame) -> 
     table = impact.table if isinstance(impact, ImpactModel) else impact
     check_frame(scorecard, "scorecard")
     check_columns(table, ["touchpoint_id", "n", "estimate", "ci_low", "ci_high", "p_value"])
-    head = ["stage", "stage_order", "touchpoint_id", "name", "channel", "owner"]
-    wide = scorecard.pivot_table(index=head, columns="metric", values=["estimate", "ci_low",
-                                 "ci_high", "n"], aggfunc="first", dropna=False)  # fmt: skip
-    out = wide.index.to_frame(index=False)
-    out["reach"] = wide[("estimate", "reach")].to_numpy()
-    out["n_rated"] = wide[("n", "csat")].to_numpy()
-    out["dissatisfaction"] = 1 - wide[("estimate", "csat")].to_numpy()
-    out["dissatisfaction_ci_low"] = 1 - wide[("ci_high", "csat")].to_numpy()
-    out["dissatisfaction_ci_high"] = 1 - wide[("ci_low", "csat")].to_numpy()
+    wide = scorecard_wide(scorecard)
+    out = wide[["stage", "stage_order", "touchpoint_id", "name", "channel", "owner"]].copy()
+    out["reach"] = wide["reach_estimate"]
+    out["n_rated"] = wide["csat_n"]
+    out["dissatisfaction"] = 1 - wide["csat_estimate"]
+    out["dissatisfaction_ci_low"] = 1 - wide["csat_ci_high"]
+    out["dissatisfaction_ci_high"] = 1 - wide["csat_ci_low"]
     imp = table.set_index("touchpoint_id").reindex(out["touchpoint_id"])
     out["impact"] = -imp["estimate"].to_numpy()
     out["impact_ci_low"] = -imp["ci_high"].to_numpy()

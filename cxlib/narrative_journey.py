@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from cxlib.journey import scorecard_wide
 from cxlib.narrative import _e, pct
 from cxlib.personas import PersonaModel
 from cxlib.personas_profile import PersonaProfile
@@ -27,6 +28,7 @@ __all__ = [
     "scorecard_table",
     "signed",
     "themes_note",
+    "unmapped",
 ]
 
 _WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}
@@ -218,18 +220,13 @@ def scorecard_table(scorecard: pd.DataFrame) -> pd.DataFrame:
     >>> scorecard_table(card).loc[0, "CSAT CI"]
     '20% to 80%'
     """
-    head = ["stage_order", "touchpoint_id", "stage", "name", "channel", "owner"]
-    wide = scorecard.pivot_table(
-        index=head, columns="metric", values=["estimate", "ci_low", "ci_high", "small_n"],
-        aggfunc="first", dropna=False, sort=False,
-    )  # fmt: skip
-    out = wide.index.to_frame(index=False)[["stage", "name", "channel", "owner"]]
+    wide = scorecard_wide(scorecard)
+    out = wide[["stage", "name", "channel", "owner"]].copy()
     out.columns = ["Stage", "Touchpoint", "Channel", "Owner"]
 
     def col(value: str, metric: str) -> pd.Series:
-        if (value, metric) not in wide.columns:
-            return pd.Series([float("nan")] * len(out))
-        return pd.Series(wide[(value, metric)].to_numpy(dtype=float))
+        name = f"{metric}_{value}"
+        return wide[name] if name in wide else pd.Series(float("nan"), index=wide.index)
 
     out["Events"] = col("estimate", "volume")
     out["Reach"] = col("estimate", "reach")
@@ -248,7 +245,7 @@ def scorecard_table(scorecard: pd.DataFrame) -> pd.DataFrame:
         "n/a" if pd.isna(v) else f"{v / 60:.1f} min" for v in col("estimate", "duration_s")
     ]
     small = col("small_n", "csat")
-    out["small_n"] = small.fillna(1).astype(bool).to_numpy()
+    out["small_n"] = small.fillna(1).astype(bool)
     return out
 
 
@@ -406,4 +403,27 @@ def channel_consistency(
     tail = f"\n\nThe other {calm} stage(s) show no channel gap beyond chance." if calm else ""
     return "Customers get a different experience depending on the channel in:\n\n" + (
         "\n".join(lines) + tail
+    )
+
+
+def unmapped(stray: pd.DataFrame, *, total: int) -> str:
+    """Say whether every event belongs to a touchpoint of the journey, or what was left out.
+
+    ``stray`` is :func:`cxlib.journey.unmapped`; ``total`` the number of events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> unmapped(pd.DataFrame({"touchpoint_id": ["fax"], "n": [3]}), total=100)
+    '3 of 100 events (3.0%) name touchpoints the journey does not define (fax) and are left out; add them to journey.touchpoints to include them.'
+    """  # noqa: E501
+    if stray.empty:
+        return f"All {total:,} events belong to touchpoints of the journey."
+    n = int(stray["n"].sum())
+    ids = ", ".join(_e(t) for t in stray["touchpoint_id"].head(5))
+    more = " and others" if len(stray) > 5 else ""
+    return (
+        f"{n:,} of {total:,} events ({pct(n / total)}) name touchpoints the journey does not "
+        f"define ({ids}{more}) and are left out; add them to journey.touchpoints to include "
+        "them."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from cxlib import stats
 from cxlib._stats_common import check_columns, check_confidence, check_frame, wilson
+from cxlib.config import load_codeframe
 from cxlib.personas import _records, numeric_feature
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "persona_themes",
     "profile_personas",
     "representative_quotes",
+    "results",
     "tag_comments",
 ]
 
@@ -530,8 +533,10 @@ def tag_comments(
     ----------
     responses : pandas.DataFrame
         Responses with ``response_id`` and ``comment``.
-    codeframe : cxlib.config.Codeframe, cxlib.text.Codeframe, dict or None
-        The engagement's ``codeframe.yaml``; None gives an empty table.
+    codeframe : path, cxlib.config.Codeframe, cxlib.text.Codeframe, dict or None
+        The engagement's codeframe, or the path of its ``codeframe.yaml`` (read with
+        :func:`cxlib.config.load_codeframe`). None, or a path to no file, gives an empty
+        table: the engagement has no codeframe yet.
     response_id, comment : str
         Column roles.
 
@@ -550,6 +555,8 @@ def tag_comments(
     [['a', 'Billing']]
     """
     empty = pd.DataFrame(columns=[response_id, "theme", "mentions", "negated"])
+    if isinstance(codeframe, str | Path):
+        codeframe = load_codeframe(codeframe) if Path(codeframe).is_file() else None
     if codeframe is None:
         return empty
     from cxlib.text import tag_themes
@@ -560,3 +567,50 @@ def tag_comments(
     comments = pd.Series(said[comment].astype(str).to_numpy(), index=said[response_id])
     tags = tag_themes(comments, codeframe_from_config(codeframe))
     return tags.rename(columns={"response": response_id}) if len(tags) else empty
+
+
+def results(
+    model: Any,
+    profile: PersonaProfile,
+    *,
+    themes: pd.DataFrame | None = None,
+    quotes: pd.DataFrame | None = None,
+    headline: str = "",
+) -> dict[str, Any]:
+    """Collect step 2's machine-readable results for ``personas.json``.
+
+    Parameters
+    ----------
+    model : PersonaModel
+        The personas (chosen k, the silhouette and stability table, transforms).
+    profile : PersonaProfile
+        Their profiles.
+    themes, quotes : pandas.DataFrame, optional
+        :func:`persona_themes` and :func:`representative_quotes` (redacted text only).
+    headline : str
+        The plain-text headline for the executive index.
+
+    Returns
+    -------
+    dict
+        The model's and the profile's records plus ``themes``, ``quotes`` and
+        ``headline``; NaN becomes None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxlib.personas import PersonaModel
+    >>> t = pd.DataFrame({"persona_id": [1], "persona": ["A"], "n": [3]})
+    >>> empty = pd.DataFrame()
+    >>> prof = PersonaProfile(t, empty, empty, empty, empty, empty)
+    >>> out = results(PersonaModel(t, t, "rules", 1, "rules"), prof, headline="One persona.")
+    >>> out["k"], out["headline"], out["sizes"]
+    (1, 'One persona.', [{'persona_id': 1, 'persona': 'A', 'n': 3}])
+    """
+    return {
+        **model.to_dict(),
+        **profile.to_dict(),
+        "themes": _records(themes),
+        "quotes": _records(quotes),
+        "headline": headline,
+    }

@@ -67,6 +67,15 @@ def _small_patch(min_n: int):
                  label=f"Small base (n < {min_n}): indicative only")  # fmt: skip
 
 
+def _notice(ax: Any, text: str, title: str) -> Any:
+    """Draw a short message instead of a chart when there is nothing to show."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=_GREY)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
 def _flag(bars, small) -> None:
     for bar, flag in zip(bars, small, strict=True):
         if flag:
@@ -77,14 +86,16 @@ def _flag(bars, small) -> None:
 # --------------------------------------------------------------------------- charts
 
 
-def k_selection(selection: pd.DataFrame, *, min_stability: float = 0.8, ax: Any = None) -> Any:
+def k_selection(
+    selection: pd.DataFrame | None, *, min_stability: float = 0.8, ax: Any = None
+) -> Any:
     """Draw silhouette and stability against the number of personas, chosen k marked.
 
     Parameters
     ----------
-    selection : pandas.DataFrame
+    selection : pandas.DataFrame or None
         :func:`cxlib.personas.select_k` output (``k``, ``n``, ``silhouette``,
-        ``stability``, ``chosen``).
+        ``stability``, ``chosen``); None (k set or rules) draws a short notice.
     min_stability : float, default 0.8
         Stability bar, drawn as a dotted line.
     ax : matplotlib.axes.Axes, optional
@@ -104,8 +115,10 @@ def k_selection(selection: pd.DataFrame, *, min_stability: float = 0.8, ax: Any 
     >>> [[float(v) for v in line.get_ydata()] for line in k_selection(sel).lines[:2]]
     [[0.3, 0.5], [0.9, 0.95]]
     """
-    _check(selection, ["k", "n", "silhouette", "stability", "chosen"], "selection")
     ax = _axes(ax)
+    if selection is None:
+        return _notice(ax, "The number of personas was set, not searched", "How many personas?")
+    _check(selection, ["k", "n", "silhouette", "stability", "chosen"], "selection")
     colours = _palette()
     ax.plot(selection["k"], selection["silhouette"], marker="o", color=colours[0],
             label="Separation (silhouette)")  # fmt: skip
@@ -268,10 +281,9 @@ def persona_centres(model: PersonaModel, *, ax: Any = None) -> Any:
         values are standard deviations from the base mean (the first collection's
         array, row by row).
 
-    Raises
-    ------
-    ValueError
-        If the model has no centres (rules).
+    Notes
+    -----
+    Personas from rules have no centres; the chart then says so instead.
 
     Examples
     --------
@@ -285,7 +297,8 @@ def persona_centres(model: PersonaModel, *, ax: Any = None) -> Any:
     import seaborn as sns
 
     if model.centres is None:
-        raise ValueError("persona_centres needs personas found by clustering")
+        return _notice(_axes(ax), "Personas come from rules: see the profiles below",
+                       "What sets each persona apart")  # fmt: skip
     ax = _axes(ax, (9, 0.6 * model.k + 2.5))
     data = model.centres.copy()
     names = model.personas.set_index("persona_id")["persona"]
