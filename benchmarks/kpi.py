@@ -39,17 +39,14 @@ def step6(ctx) -> None:
 
 
 def step7(ctx) -> None:
-    from cxlib import baseline, remeasure
+    from cxlib import baseline, remeasure_run
 
     base, info = baseline.baseline_for(ctx)
     current = baseline.measure(ctx)
-    card = remeasure.scorecard(
-        base.kpis, current.kpis, p_adjust=ctx.config.kpis.p_adjust,
-        lower_is_better=ctx.config.kpis.lower_is_better,
-    )  # fmt: skip
-    moves = baseline.movers_for(ctx, base.wave)
-    charts = baseline.charts_for(ctx, stages=remeasure.moved_stages(card))
-    baseline.remeasure_results(card, moves, charts, info, current.wave)
+    card = remeasure_run.scorecard_for(ctx, base, current)
+    moves = remeasure_run.movers_for(ctx, base.wave)
+    charts = remeasure_run.charts_for(ctx, card=card)
+    remeasure_run.remeasure_results(card, moves, charts, info, current.wave)
 
 
 def _time(fn, ctx, repeat: int) -> list[float]:

@@ -1,4 +1,4 @@
-"""Steps 6-7 orchestration: measure KPIs from a run, lock baselines, re-measure against them.
+"""Steps 6-7 orchestration: measure a wave's KPIs from a run, lock baselines, load them.
 
 A locked baseline is ``baseline/<WAVE>.json`` in the engagement folder: the KPI results of
 that wave (what step 6 wrote to ``kpi_baseline.json``), when and from where they were
@@ -8,7 +8,8 @@ keeps the reason and the previous checksum in the file's history. Every read ver
 checksum, so a baseline edited by hand is refused with a clear error.
 
 This module reads and writes files; the measurements themselves are the pure functions of
-:mod:`cxlib.kpi_measure`, :mod:`cxlib.remeasure` and friends.
+:mod:`cxlib.kpi_measure` and friends. The re-measurement's own orchestration (segment moves,
+control charts, its results file) is in :mod:`cxlib.remeasure_run`.
 """
 
 from __future__ import annotations
@@ -28,10 +29,7 @@ from cxlib import __version__
 from cxlib.config import EngagementPaths, load_engagement
 from cxlib.context import RunContext, write_json_atomic
 from cxlib.errors import CxError
-from cxlib.kpi import stage_of, wave_period
 from cxlib.kpi_measure import KpiBaseline, measure_baseline
-from cxlib.remeasure_movers import label_waves, movers, rank_movers
-from cxlib.remeasure_spc import control_charts
 
 __all__ = [
     "BaselineLocked",
@@ -40,7 +38,6 @@ __all__ = [
     "baseline_for",
     "baseline_path",
     "canonical_json",
-    "charts_for",
     "checksum",
     "compute_baseline",
     "load_locked",
@@ -48,9 +45,7 @@ __all__ = [
     "lock_info",
     "load_or_measure",
     "measure",
-    "movers_for",
     "previous_locked",
-    "remeasure_results",
     "results",
 ]
 
@@ -70,6 +65,34 @@ class BaselineTampered(CxError):
 
 
 # ----------------------------------------------------------------------------- files
+
+
+def _example_run() -> RunContext:
+    """Build a tiny two-wave run in a temporary folder (for the docstring examples)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    folder = Path(tempfile.mkdtemp(prefix="cx-example-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    root = folder / "acme"
+    root.mkdir()
+    (root / "engagement.yaml").write_text(
+        "client: {name: Acme}\n"
+        'waves: {labels: ["2026Q1", "2026Q3"], baseline: "2026Q1"}\n'
+        "inputs: {customers: [], responses: []}\n",
+        encoding="utf-8",
+    )
+    run = EngagementPaths(root).run("example")
+    run.clean.mkdir(parents=True)
+    scores = np.r_[np.repeat([10, 9, 8, 7, 5, 2], [20, 15, 10, 5, 10, 10]), [10, 9, 6] * 25]
+    waves = ["2026Q1"] * 70 + ["2026Q3"] * 75
+    responses = pd.DataFrame({"wave": waves, "nps": scores, "region": ["N", "S"] * 72 + ["N"]})
+    responses.to_parquet(run.clean / "responses.parquet", index=False)
+    config = load_engagement(root)
+    return RunContext(config=config, paths=EngagementPaths(root), run=run, wave="2026Q3")
 
 
 def _jsonable(value: Any) -> Any:
@@ -138,10 +161,27 @@ def checksum(document: Mapping[str, Any]) -> str:
 def baseline_path(engagement: str | Path, wave: str) -> Path:
     """Path of a wave's locked baseline, ``baseline/<wave>.json``.
 
+    Parameters
+    ----------
+    engagement : str or Path
+        The engagement folder.
+    wave : str
+        The wave label.
+
+    Returns
+    -------
+    Path
+        The file (which may not exist yet).
+
     Raises
     ------
     CxError
         If the wave label cannot be a file name (letters, digits, ``_ . -`` only).
+
+    Examples
+    --------
+    >>> baseline_path("clients/acme", "2026Q1").as_posix()
+    'clients/acme/baseline/2026Q1.json'
     """
     if not _SAFE.match(str(wave)):
         raise CxError(f"wave label {wave!r} cannot name a baseline file (letters, digits, _ . -)")
@@ -161,14 +201,25 @@ def load_locked(engagement: str | Path, wave: str) -> dict[str, Any] | None:
     Returns
     -------
     dict or None
-        The document (``wave``, ``locked_at``, ``source``, ``content``, ``history``,
-        ``checksum``), or None when the wave has no locked baseline.
+        The document (``format``, ``wave``, ``locked_at``, ``kit_version``, ``source``,
+        ``content``, ``history``, ``checksum``), or None when the wave has no locked
+        baseline.
 
     Raises
     ------
     BaselineTampered
-        If the file is not valid JSON, is for another wave, or its content no longer
-        matches its checksum.
+        If the file is not valid JSON, has no checksum, is for another wave, or its
+        content no longer matches its checksum.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> load_locked(ctx.paths.root, "2026Q1") is None
+    True
+    >>> _ = lock(ctx.paths.root, "2026Q1", content={"wave": "2026Q1", "kpis": []})
+    >>> doc = load_locked(ctx.paths.root, "2026Q1")
+    >>> doc["checksum"] == checksum(doc), doc["history"]
+    (True, [])
     """
     path = baseline_path(engagement, wave)
     if not path.is_file():
@@ -193,12 +244,31 @@ def load_locked(engagement: str | Path, wave: str) -> dict[str, Any] | None:
 
 
 def lock_info(engagement: str | Path, wave: str) -> dict[str, Any]:
-    """Whether a wave's baseline is locked: ``wave``, ``locked``, ``locked_at``, ``checksum``.
+    """Whether a wave's baseline is locked, when, and with which checksum.
+
+    Parameters
+    ----------
+    engagement : str or Path
+        The engagement folder.
+    wave : str
+        The wave.
+
+    Returns
+    -------
+    dict
+        ``wave``, ``locked`` (bool), ``locked_at``, ``checksum`` and ``replaced`` (how many
+        times it was replaced with ``--force``).
 
     Raises
     ------
     BaselineTampered
         If the locked file fails its checksum.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> lock_info(ctx.paths.root, "2026Q1")["locked"]
+    False
     """
     doc = load_locked(engagement, wave)
     info: dict[str, Any] = {"wave": wave, "locked": doc is not None}
@@ -210,7 +280,36 @@ def lock_info(engagement: str | Path, wave: str) -> dict[str, Any]:
 
 
 def previous_locked(engagement: str | Path, wave: str, labels: list[str]) -> dict | None:
-    """Content of the latest locked baseline of a wave before ``wave`` (verified), or None."""
+    """Content of the latest locked baseline of a wave before ``wave`` (verified), or None.
+
+    Parameters
+    ----------
+    engagement : str or Path
+        The engagement folder.
+    wave : str
+        The current wave.
+    labels : list of str
+        ``waves.labels``, oldest first.
+
+    Returns
+    -------
+    dict or None
+        The ``content`` of the latest earlier locked baseline.
+
+    Raises
+    ------
+    BaselineTampered
+        If that file fails its checksum.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> _ = lock(ctx.paths.root, "2026Q1", content={"wave": "2026Q1", "kpis": []})
+    >>> previous_locked(ctx.paths.root, "2026Q3", ["2026Q1", "2026Q3"])["wave"]
+    '2026Q1'
+    >>> previous_locked(ctx.paths.root, "2026Q1", ["2026Q1", "2026Q3"]) is None
+    True
+    """
     if wave not in labels:
         return None
     for earlier in reversed(labels[: labels.index(wave)]):
@@ -240,7 +339,8 @@ def lock(
     """Lock a wave's KPI baseline into ``baseline/<wave>.json`` with a checksum.
 
     The KPIs come from ``content`` when given, else from the latest promoted report's
-    ``results/kpi_baseline.json`` when it is for this wave, else they are computed.
+    ``results/kpi_baseline.json`` when it is for this wave, else they are computed
+    (:func:`compute_baseline`).
 
     Parameters
     ----------
@@ -266,6 +366,28 @@ def lock(
         If the wave is already locked and ``force`` is not set.
     CxError
         On an unknown wave, ``force`` without a reason, or content for another wave.
+
+    Notes
+    -----
+    The file holds ``format``, ``wave``, ``locked_at`` (UTC), ``kit_version``, ``source``,
+    ``content`` and ``history`` (one entry per replacement: time, reason, previous
+    checksum and date, and whether the replaced file still matched its checksum), and
+    ``checksum``: the sha256 of :func:`canonical_json` of everything else, so editing any
+    of it, the history included, is detected.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> path = lock(ctx.paths.root, "2026Q1", content={"wave": "2026Q1", "kpis": []})
+    >>> try:
+    ...     lock(ctx.paths.root, "2026Q1", content={"wave": "2026Q1", "kpis": []})
+    ... except BaselineLocked:
+    ...     print("refused")
+    refused
+    >>> _ = lock(ctx.paths.root, "2026Q1", content={"wave": "2026Q1", "kpis": []},
+    ...          force=True, reason="late returns")
+    >>> load_locked(ctx.paths.root, "2026Q1")["history"][0]["reason"]
+    'late returns'
     """
     paths = EngagementPaths(Path(engagement).resolve())
     labels = load_engagement(paths.root).waves.labels
@@ -352,6 +474,13 @@ def measure(ctx: RunContext, wave: str = "", *, power: float = 0.8) -> KpiBaseli
     KpiBaseline
         See :func:`cxlib.kpi_measure.measure_baseline`; owners come from the governance
         step's results and definition changes from the latest earlier locked baseline.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> base = measure(ctx, "2026Q1")
+    >>> base.wave, base.kpis["kpi"].tolist(), round(float(base.kpis.loc[0, "estimate"]), 1)
+    ('2026Q1', ['nps', 'definition_changes'], 21.4)
     """
     wave = wave or ctx.wave
     labels = list(ctx.config.waves.labels)
@@ -367,38 +496,48 @@ def measure(ctx: RunContext, wave: str = "", *, power: float = 0.8) -> KpiBaseli
 
 
 def results(base: KpiBaseline) -> dict[str, Any]:
-    """Build the step's ``kpi_baseline.json``: the baseline plus its plain-text headline."""
+    """Build the step's ``kpi_baseline.json``: the baseline plus its plain-text headline.
+
+    Parameters
+    ----------
+    base : KpiBaseline
+        The measured or locked baseline.
+
+    Returns
+    -------
+    dict
+        :meth:`cxlib.kpi_measure.KpiBaseline.to_dict` with ``headline``.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> results(measure(ctx, "2026Q1"))["headline"][:30]
+    'Baseline 2026Q1: NPS 21.4 (95%'
+    """
     from cxlib import narrative_kpi
 
     return {**base.to_dict(), "headline": narrative_kpi.baseline_headline(base)}
 
 
-def remeasure_results(
-    card: pd.DataFrame,
-    moves: pd.DataFrame,
-    charts: pd.DataFrame,
-    info: Mapping[str, Any],
-    wave: str,
-    *,
-    confidence: float = 0.95,
-) -> dict[str, Any]:
-    """Build the step's ``remeasure.json``: scorecard, moves, control charts and headline."""
-    from cxlib import narrative_kpi
-    from cxlib.kpi_measure import records
-
-    return {
-        "wave": wave,
-        "baseline": _jsonable(dict(info)),
-        "confidence": confidence,
-        "scorecard": records(card),
-        "movers": records(moves),
-        "control_charts": records(charts),
-        "headline": narrative_kpi.remeasure_headline(card, info, wave, confidence=confidence),
-    }
-
-
 def compute_baseline(engagement: str | Path, wave: str) -> dict[str, Any]:
-    """Compute a wave's baseline results from the engagement's inputs (interactive run)."""
+    """Compute a wave's baseline results from the engagement's inputs (interactive run).
+
+    Used by :func:`lock` when no promoted report holds the wave's results: the engagement
+    is ingested into ``runs/interactive`` (reused while the inputs are unchanged) and the
+    wave measured as step 6 does.
+
+    Parameters
+    ----------
+    engagement : str or Path
+        The engagement folder.
+    wave : str
+        The wave.
+
+    Returns
+    -------
+    dict
+        As :func:`results`.
+    """
     from cxlib import context
 
     ctx = context.open_run(engagement, "", wave)
@@ -430,6 +569,13 @@ def load_or_measure(
     ------
     BaselineTampered
         If the locked file fails its checksum.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> base, info = load_or_measure(ctx, "2026Q1")
+    >>> info["status"], round(float(base.kpis.loc[0, "estimate"]), 1)
+    ('not locked', 21.4)
     """
     wave = wave or ctx.wave
     doc = load_locked(ctx.paths.root, wave)
@@ -449,97 +595,27 @@ def baseline_for(ctx: RunContext) -> tuple[KpiBaseline, dict[str, Any]]:
     The baseline wave is ``waves.baseline`` in engagement.yaml; see :func:`load_or_measure`
     for what is returned.
 
+    Parameters
+    ----------
+    ctx : RunContext
+        The run.
+
+    Returns
+    -------
+    tuple
+        The baseline (:class:`cxlib.kpi_measure.KpiBaseline`) and its description.
+
     Raises
     ------
     BaselineTampered
         If the locked file fails its checksum.
+
+    Examples
+    --------
+    >>> ctx = _example_run()
+    >>> _ = lock(ctx.paths.root, "2026Q1", content=results(measure(ctx, "2026Q1")))
+    >>> base, info = baseline_for(ctx)
+    >>> info["locked"], base.wave
+    (True, '2026Q1')
     """
     return load_or_measure(ctx, ctx.config.waves.baseline)
-
-
-def _periods(responses: pd.DataFrame, labels: list[str]) -> dict[str, Any]:
-    out = {}
-    for label in labels:
-        rows = responses[responses["wave"].astype(str) == label]
-        dates = rows["responded_at"] if "responded_at" in rows else None
-        out[label] = wave_period(label, dates=dates)
-    return out
-
-
-def _events_by_wave(ctx: RunContext, labels: list[str]) -> pd.DataFrame | None:
-    if not ctx.has_table("touchpoint_events") or ctx.config.kpis.stage_ratings != "events":
-        return None
-    events = ctx.table("touchpoint_events")
-    if "occurred_at" not in events.columns:
-        return None
-    return label_waves(events, _periods(ctx.table("responses"), labels))
-
-
-def _segmented_responses(ctx: RunContext) -> pd.DataFrame:
-    data = ctx.table("responses")
-    data["stage"] = stage_of(data, ctx.config.journey)
-    if ctx.has_table("customers"):
-        cust = ctx.table("customers")
-        cols = [c for c in ("region", "primary_channel") if c in cust.columns]
-        cust = cust.drop_duplicates("customer_id").set_index("customer_id")[cols]
-        for col in cols:
-            data[col] = data["customer_id"].map(cust[col])
-    personas = ctx.load_table("personas.parquet")
-    if personas is not None and {"customer_id", "persona"} <= set(personas.columns):
-        lookup = personas.drop_duplicates("customer_id").set_index("customer_id")["persona"]
-        data["persona"] = data["customer_id"].map(lookup)
-    return data
-
-
-def movers_for(ctx: RunContext, baseline_wave: str, wave: str = "") -> pd.DataFrame:
-    """Segments, journey stages and touchpoints that moved, as one adjusted family.
-
-    Survey responses are compared by region, preferred channel and persona (and by stage
-    for NPS); touchpoint-event ratings by stage and touchpoint (CSAT top-2 box and the
-    ease rating on the CES scale) when ``kpis.stage_ratings`` is ``events``. All p-values
-    are adjusted together with ``kpis.p_adjust``.
-    """
-    wave = wave or ctx.wave
-    cfg = ctx.config
-    opts: dict[str, Any] = {"confidence": cfg.survey.confidence, "p_adjust": cfg.kpis.p_adjust}
-    opts.update(lower_is_better=cfg.kpis.lower_is_better)
-    common = {**opts, "baseline_wave": baseline_wave, "wave": wave}
-    common["min_n"] = cfg.survey.min_base
-    data = _segmented_responses(ctx)
-    weighted = {"weight": "weight" if "weight" in data.columns else None}
-    waves = [baseline_wave, wave] if baseline_wave != wave else [wave]
-    events = _events_by_wave(ctx, waves)
-    parts = [movers(data, segments=["region", "primary_channel", "persona"], **weighted, **common)]
-    if events is None:
-        parts.append(movers(data, segments=["stage"], **weighted, **common))
-    else:
-        nps_only = [("nps", "nps", "nps")]
-        parts.append(movers(data, segments=["stage"], metrics=nps_only, **weighted, **common))
-        events["stage"] = stage_of(events, cfg.journey)
-        names = {t.id: t.name for t in cfg.journey.touchpoints} if cfg.journey else {}
-        events["touchpoint"] = events["touchpoint_id"].map(names).fillna(events["touchpoint_id"])
-        ratings = [("csat", "share", "csat"), ("ces", "mean", "effort")]
-        source = "touchpoint ratings"
-        segments = ["stage", "touchpoint"]
-        parts.append(movers(events, segments=segments, metrics=ratings, source=source, **common))
-    return rank_movers(parts, **opts)
-
-
-def charts_for(
-    ctx: RunContext, wave: str = "", *, stages: list[str] | None = None
-) -> pd.DataFrame:
-    """Control-chart points for NPS and CSAT over every wave up to ``wave``, and stages."""
-    wave = wave or ctx.wave
-    labels = list(ctx.config.waves.labels)
-    upto = labels[: labels.index(wave) + 1]
-    responses = ctx.table("responses")
-    return control_charts(
-        responses,
-        waves=upto,
-        journey=ctx.config.journey,
-        stages=stages or [],
-        events=_events_by_wave(ctx, upto),
-        weight="weight" if "weight" in responses.columns else None,
-        laney_min_n=ctx.config.kpis.laney_min_n,
-        min_n=ctx.config.survey.min_base,
-    )

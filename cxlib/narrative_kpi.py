@@ -1,9 +1,10 @@
-"""Sentences and client tables of the KPI baseline and re-measurement, written from results.
+"""Sentences and client tables of the KPI baseline (step 6), and the KPI number formats.
 
-Presentation layer: the only place (with :mod:`cxlib.plots_kpi`) where the steps' numbers
-are rounded and formatted. Every piece of client text (KPI labels, stage names, owners, the
-CX goal) passes through :func:`cxlib.report.escape` before it enters Markdown; headlines are
-plain text for the executive index, which escapes them itself.
+Presentation layer: with :mod:`cxlib.narrative_remeasure` (step 7) and :mod:`cxlib.plots_kpi`,
+the only place where the steps' numbers are rounded and formatted. Every piece of client text
+(KPI labels, stage names, owners, the CX goal) passes through :func:`cxlib.report.escape`
+before it enters Markdown; headlines are plain text for the executive index, which escapes
+them itself.
 """
 
 from __future__ import annotations
@@ -20,26 +21,19 @@ from cxlib.narrative import pct
 
 __all__ = [
     "baseline_headline",
-    "baseline_status",
     "baseline_summary",
     "baseline_table",
     "change_text",
     "churn_link",
     "churn_table",
-    "control_findings",
     "definition_changes",
     "health_table",
     "lock_note",
-    "movers_table",
-    "remeasure_headline",
     "sample_size_table",
-    "scorecard_table",
     "value_text",
-    "wins_and_regressions",
 ]
 
 _HEALTH = ("goal_performance", "employee_engagement", "innovation_rate", "improvement_rate")
-_RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red", "grey": "No data"}
 
 
 def _e(text: object) -> str:
@@ -88,6 +82,18 @@ def value_text(value: float, metric: str) -> str:
 def change_text(value: float, metric: str) -> str:
     """Format a change: signed, in points for NPS and shares.
 
+    Parameters
+    ----------
+    value : float
+        The change (current minus baseline), in the KPI's units (shares as 0..1).
+    metric : str
+        As :func:`value_text`.
+
+    Returns
+    -------
+    str
+        E.g. ``"+21.4 pts"`` (a share or NPS), ``"+0.58"`` (a mean), ``"n/a"`` when missing.
+
     Examples
     --------
     >>> change_text(0.2143, "share"), change_text(-2.28, "nps"), change_text(0.58, "mean")
@@ -121,11 +127,27 @@ def _level(confidence: float) -> str:
 def baseline_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     """Tabulate the baseline for the client: value, CI, n, target, date, owner, n needed.
 
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The baseline KPI table (:attr:`cxlib.kpi_measure.KpiBaseline.kpis`).
+    confidence : float, default 0.95
+        Level of the intervals (for the column name).
+
     Returns
     -------
     pandas.DataFrame
-        Indexed by KPI label; text columns ready for :func:`cxlib.report.table`, and
-        ``small_n`` kept for its flag.
+        Indexed by KPI label; text columns ready for :func:`cxlib.report.table` (which
+        escapes them), and ``small_n`` kept for its flag. Empty for an empty table.
+
+    Examples
+    --------
+    >>> from cxlib.kpi import kpi_frame, kpi_row
+    >>> k = kpi_frame([kpi_row(kpi="nps", label="NPS", metric="nps", n=300, estimate=11.8,
+    ...     ci_low=6.0, ci_high=17.5)]).assign(target=20.0, target_date="2027-12-31",
+    ...     owner="Ana", n_needed=1231.0)
+    >>> baseline_table(k).loc["NPS", ["Baseline", "95% CI", "Responses needed per wave"]].tolist()
+    ['11.8', '6.0 to 17.5', '1,231']
     """
     rows = []
     if kpis.empty:
@@ -150,14 +172,57 @@ def baseline_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFr
 
 
 def health_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Tabulate the four CX-management health KPIs (and definition changes) for the client."""
+    """Tabulate the four CX-management health KPIs (and definition changes) for the client.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The baseline KPI table.
+    confidence : float, default 0.95
+        Level of the intervals (for the column name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`baseline_table` of the rows ``goal_performance``, ``employee_engagement``,
+        ``innovation_rate``, ``improvement_rate`` and ``definition_changes``.
+
+    Examples
+    --------
+    >>> from cxlib.kpi import kpi_frame, kpi_row
+    >>> k = kpi_frame([kpi_row(kpi="innovation_rate", label="Ideas", metric="rate", n=9,
+    ...     estimate=3.0, ci_low=1.4, ci_high=5.7)]).assign(target=float("nan"),
+    ...     target_date="", owner="", n_needed=float("nan"))
+    >>> health_table(k).loc["Ideas", "Baseline"]
+    '3.0/month'
+    """
     keep = kpis[kpis["kpi"].isin((*_HEALTH, "definition_changes"))]
     table = baseline_table(keep, confidence=confidence)
     return table.drop(columns="Responses needed per wave", errors="ignore")
 
 
 def sample_size_table(kpis: pd.DataFrame) -> pd.DataFrame:
-    """KPIs with a target: the change to detect and the responses each wave needs."""
+    """Tabulate the KPIs with a target: the change to detect and the responses it needs.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The baseline KPI table with ``n_needed``, ``n_sufficient`` and ``power_method``
+        (:func:`cxlib.kpi_targets.sample_sizes`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI with a planned sample size, indexed by label; empty when none.
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({"label": ["CSAT"], "metric": ["share"], "estimate": [0.6],
+    ...     "target": [0.65], "n": [800], "n_needed": [1471.0], "n_sufficient": [False],
+    ...     "power_method": ["arcsine"]})
+    >>> sample_size_table(k).loc["CSAT", ["Change to detect", "Enough today"]].tolist()
+    ['+5.0 pts', 'no']
+    """
     rows = []
     for r in kpis[kpis["n_needed"].notna()].itertuples():
         rows.append(
@@ -176,7 +241,28 @@ def sample_size_table(kpis: pd.DataFrame) -> pd.DataFrame:
 
 
 def churn_table(churn: pd.DataFrame | None, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Churn and retention by NPS group, formatted."""
+    """Tabulate churn and retention by NPS group for the client.
+
+    Parameters
+    ----------
+    churn : pandas.DataFrame or None
+        Output of :func:`cxlib.kpi_outcomes.churn_by_nps_group`.
+    confidence : float, default 0.95
+        Level of the intervals (for the column name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group name; empty without churn data.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"nps_group": ["promoter"], "n": [200], "churned": [14.0],
+    ...     "estimate": [0.07], "ci_low": [0.04], "ci_high": [0.11], "retention": [0.93],
+    ...     "revenue": [61000.0], "small_n": [False]})
+    >>> churn_table(c).loc["Promoters (9-10)", ["Churn rate", "95% CI"]].tolist()
+    ['7.0%', '4.0% to 11.0%']
+    """
     if churn is None or churn.empty:
         return pd.DataFrame()
     names = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)"}
@@ -203,7 +289,29 @@ def churn_link(
     *,
     confidence: float = 0.95,
 ) -> str:
-    """Say how churn differs by NPS group and what detractors' churn costs (Markdown)."""
+    """Say how churn differs by NPS group and what detractors' churn costs (Markdown).
+
+    Parameters
+    ----------
+    link : pandas.DataFrame or None
+        Output of :func:`cxlib.kpi_outcomes.churn_link`.
+    revenue : pandas.DataFrame or None
+        Output of :func:`cxlib.kpi_outcomes.revenue_at_risk`.
+    confidence : float, default 0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    str
+        Markdown: the churn-rate gap with its interval, the odds ratios, and the revenue
+        at risk with its interval and formula.
+
+    Examples
+    --------
+    >>> narrative = churn_link(None, None)
+    >>> narrative.startswith("The customer table has no churn flag")
+    True
+    """
     if link is None or revenue is None or link.empty:
         return "The customer table has no churn flag, so churn cannot be linked to NPS."
     terms = link.set_index("term")
@@ -244,7 +352,30 @@ def churn_link(
 
 
 def definition_changes(changes: pd.DataFrame | None, previous_wave: str | None) -> str:
-    """Describe the changes to the journey, touchpoints and personas since the last baseline."""
+    """Describe the changes to the journey, touchpoints and personas since the last baseline.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame or None
+        Output of :func:`cxlib.kpi_health.definition_changes`.
+    previous_wave : str or None
+        Wave of the previous locked baseline.
+
+    Returns
+    -------
+    str
+        Markdown list of the changes (client text escaped), or a sentence when there is
+        no earlier baseline or nothing changed.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"area": ["stage"], "item": ["leave"], "change": ["added"],
+    ...     "detail": [""]})
+    >>> print(definition_changes(ch, "2026Q1"))
+    Changes since the 2026Q1 baseline:
+    <BLANKLINE>
+    - stage **leave**: added
+    """
     if changes is None or previous_wave is None:
         return (
             "This is the first locked baseline, so there are no earlier journey, touchpoint "
@@ -264,7 +395,29 @@ def definition_changes(changes: pd.DataFrame | None, previous_wave: str | None) 
 
 
 def baseline_summary(base: KpiBaseline) -> str:
-    """Key baseline numbers in a paragraph (Markdown)."""
+    r"""Give the key baseline numbers in a paragraph (Markdown).
+
+    Parameters
+    ----------
+    base : KpiBaseline
+        The measured (or locked) baseline.
+
+    Returns
+    -------
+    str
+        NPS, CSAT and CES with intervals and bases, how many targets are already met, and
+        the tables that were absent.
+
+    Examples
+    --------
+    >>> from cxlib.kpi import kpi_frame, kpi_row
+    >>> k = kpi_frame([kpi_row(kpi="nps", label="NPS", metric="nps", n=300, estimate=11.8,
+    ...     ci_low=6.0, ci_high=17.5)]).assign(target=20.0, target_met=False)
+    >>> text = baseline_summary(KpiBaseline(wave="Q1", kpis=k, tree=pd.DataFrame()))
+    >>> print(text.replace(". ", ".\n"))
+    In wave Q1: NPS **11.8** (95% CI 6.0 to 17.5, n = 300).
+    0 of 1 KPIs with a target already meet it.
+    """
     k = base.kpis.set_index("kpi")
     level = _level(base.confidence)
     parts = []
@@ -285,7 +438,26 @@ def baseline_summary(base: KpiBaseline) -> str:
 
 
 def baseline_headline(base: KpiBaseline) -> str:
-    """One plain-text sentence for the executive index: NPS with its CI and targets met."""
+    """Write the step's plain-text headline: NPS with its CI and the targets met.
+
+    Parameters
+    ----------
+    base : KpiBaseline
+        The measured (or locked) baseline.
+
+    Returns
+    -------
+    str
+        One sentence for the executive index (plain text; the index escapes it).
+
+    Examples
+    --------
+    >>> from cxlib.kpi import kpi_frame, kpi_row
+    >>> k = kpi_frame([kpi_row(kpi="nps", label="NPS", metric="nps", n=300, estimate=11.8,
+    ...     ci_low=6.0, ci_high=17.5)]).assign(target=20.0, target_met=False)
+    >>> print(baseline_headline(KpiBaseline(wave="Q1", kpis=k, tree=pd.DataFrame())))
+    Baseline Q1: NPS 11.8 (95% CI 6.0 to 17.5, n = 300); 0 of 1 KPIs with a target already meet it.
+    """
     k = base.kpis.set_index("kpi")
     level = _level(base.confidence)
     with_target = base.kpis[base.kpis["target"].notna() & base.kpis["estimate"].notna()]
@@ -300,24 +472,26 @@ def baseline_headline(base: KpiBaseline) -> str:
     return f"{lead}; {met} of {len(with_target)} KPIs with a target already meet it."
 
 
-def baseline_status(info: Mapping[str, Any]) -> str:
-    """Say which baseline the scorecard compares with, and whether it is locked."""
-    wave = _e(info.get("wave"))
-    if info.get("locked"):
-        return (
-            f"Compared with the **locked baseline of wave {wave}** (locked "
-            f"{_e(str(info.get('locked_at') or '')[:10])}, checksum "
-            f"{_e(str(info.get('checksum'))[:12])}…, verified)."
-        )
-    return (
-        f"**Baseline not locked.** The baseline figures were computed from wave {wave}'s "
-        "data in this run; lock them with `cx baseline lock` so that later waves are always "
-        "compared with the same numbers."
-    )
-
-
 def lock_note(info: Mapping[str, Any], engagement_name: str = "<engagement>") -> str:
-    """Say whether this wave's baseline is locked, and how to lock it (Markdown)."""
+    """Say whether this wave's baseline is locked, and how to lock it (Markdown).
+
+    Parameters
+    ----------
+    info : mapping
+        The description returned by :func:`cxlib.baseline.load_or_measure`.
+    engagement_name : str, default "<engagement>"
+        The engagement folder, for the command shown.
+
+    Returns
+    -------
+    str
+        When and with which checksum the baseline was locked, or the command that locks it.
+
+    Examples
+    --------
+    >>> "cx baseline lock acme --wave Q1" in lock_note({"wave": "Q1", "locked": False}, "acme")
+    True
+    """
     wave = _e(info.get("wave"))
     if info.get("locked"):
         text = (
@@ -335,145 +509,3 @@ def lock_note(info: Mapping[str, Any], engagement_name: str = "<engagement>") ->
         f"lock them with `cx baseline lock {_e(engagement_name)} --wave {wave}`; until then "
         "the re-measurement recomputes them and marks them as not locked."
     )
-
-
-def scorecard_table(card: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Tabulate the scorecard: baseline, current, change with CI, p, target, RAG status."""
-    rows = []
-    for r in card.itertuples():
-        rows.append(
-            {
-                "KPI": r.label or r.kpi,
-                "Baseline": value_text(r.baseline, r.metric),
-                "Now": value_text(r.current, r.metric),
-                "Change": change_text(r.estimate, r.metric),
-                f"{_level(confidence)} CI of change": _interval(
-                    r.ci_low, r.ci_high, r.metric, change=True
-                ),
-                "p (adjusted)": "–"
-                if _missing(r.p_adjusted)
-                else ("< 0.001" if r.p_adjusted < 0.001 else f"{r.p_adjusted:.3f}"),
-                "Target": "–" if _missing(r.target) else value_text(r.target, r.metric),
-                "Status": _RAG_WORDS.get(r.rag, r.rag),
-                "small_n": bool(r.small_n),
-            }
-        )
-    return pd.DataFrame(rows).set_index("KPI")
-
-
-def movers_table(moves: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
-    """Tabulate the biggest moves (significant first) for the client."""
-    if moves.empty:
-        return pd.DataFrame()
-    kinds = {"nps": "nps", "csat": "share", "ces": "mean"}
-    rows = [
-        {
-            "Where": f"{r.segment.replace('_', ' ')}: {r.level}",
-            "Measure": f"{r.metric.upper()} ({r.source})",
-            "Before": value_text(r.baseline, kinds.get(r.metric, "mean")),
-            "Now": value_text(r.current, kinds.get(r.metric, "mean")),
-            "Change": change_text(r.estimate, kinds.get(r.metric, "mean")),
-            "p (adjusted)": "< 0.001" if r.p_adjusted < 0.001 else f"{r.p_adjusted:.3f}",
-            "Significant": "yes" if r.significant else "no",
-            "small_n": bool(r.small_n),
-        }
-        for r in moves.head(top).itertuples()
-    ]
-    return pd.DataFrame(rows).set_index("Where")
-
-
-def _move_line(r: Any, level: str) -> str:
-    kind = r.metric if r.metric in ("nps", "share", "mean", "rate") else "mean"
-    return (
-        f"- **{_e(r.label)}** from {value_text(r.baseline, kind)} to "
-        f"{value_text(r.current, kind)} ({change_text(r.estimate, kind)}, {level} CI "
-        f"{_interval(r.ci_low, r.ci_high, kind, change=True)}, adjusted p "
-        f"{'< 0.001' if r.p_adjusted < 0.001 else f'= {r.p_adjusted:.3f}'})"
-    )
-
-
-def wins_and_regressions(
-    card: pd.DataFrame, moves: pd.DataFrame | None = None, *, confidence: float = 0.95
-) -> str:
-    """Wins and regressions in words, from the scorecard and the segment moves (Markdown)."""
-    level = _level(confidence)
-    wins = card[card["change"] == "improved"]
-    losses = card[card["change"] == "deteriorated"]
-    parts = []
-    if len(wins):
-        parts.append("**Wins**\n\n" + "\n".join(_move_line(r, level) for r in wins.itertuples()))
-    if len(losses):
-        lines = "\n".join(_move_line(r, level) for r in losses.itertuples())
-        parts.append("**Regressions**\n\n" + lines)
-    tested = int(card["p_value"].notna().sum())
-    if not parts:
-        parts.append(
-            f"None of the {tested} KPIs tested moved significantly once the number of tests "
-            "is taken into account: the differences seen are within the usual noise."
-        )
-    else:
-        quiet = tested - len(wins) - len(losses)
-        parts.append(f"The other {quiet} KPIs tested show no significant change.")
-    if moves is not None and len(moves):
-        sig = moves[moves["significant"]]
-        if len(sig):
-            kinds = {"nps": "nps", "csat": "share", "ces": "mean"}
-            items = [
-                f"{_e(r.segment.replace('_', ' '))} *{_e(r.level)}* ({r.metric.upper()} "
-                f"{change_text(r.estimate, kinds.get(r.metric, 'mean'))})"
-                for r in sig.head(5).itertuples()
-            ]
-            parts.append("Segments and stages that moved significantly: " + "; ".join(items) + ".")
-        else:
-            parts.append("No segment, stage or touchpoint moved significantly.")
-    return "\n\n".join(parts)
-
-
-def control_findings(charts: pd.DataFrame) -> str:
-    """Special-cause signals on the control charts, in words (Markdown)."""
-    if charts.empty:
-        return "There is not enough data for control charts."
-    flagged = charts[charts["special_cause"].astype(bool)]
-    waves = charts["wave"].nunique()
-    note = (
-        "\n\nWith only two waves the limits come from both waves pooled; a third wave will "
-        "make the charts far more informative."
-        if waves < 3
-        else ""
-    )
-    if flagged.empty:
-        return f"No point lies outside its control limits across {waves} waves.{note}".strip()
-    lines = [
-        f"- **{_e(r.label)}** in {_e(r.wave)}: {value_text(r.estimate, _kind(r.chart))}, "
-        + ("above" if r.estimate > r.ucl else "below" if r.estimate < r.lcl else "in a run")
-        + " its limits"
-        for r in flagged.itertuples()
-    ]
-    return "Signals (special causes) worth investigating:\n\n" + "\n".join(lines) + note
-
-
-def _kind(chart: str) -> str:
-    return "nps" if chart.split(":")[0] == "nps" else "share"
-
-
-def remeasure_headline(
-    card: pd.DataFrame, info: Mapping[str, Any], wave: str, *, confidence: float = 0.95
-) -> str:
-    """One plain-text sentence for the executive index: wins, regressions, biggest move."""
-    wins = card[card["change"] == "improved"]
-    losses = card[card["change"] == "deteriorated"]
-    status = "locked" if info.get("locked") else "not locked"
-    text = (
-        f"{wave} against the {status} baseline {info.get('wave')}: {len(wins)} KPI(s) "
-        f"improved significantly, {len(losses)} deteriorated"
-    )
-    best = pd.concat([wins, losses])
-    if len(best):
-        r = best.loc[best["statistic"].abs().idxmax()]
-        kind = r["metric"]
-        text += (
-            f"; largest: {r['label']} {change_text(r['estimate'], kind)} "
-            f"({_level(confidence)} CI "
-            f"{_interval(r['ci_low'], r['ci_high'], kind, change=True)})"
-        )
-    return text + "."

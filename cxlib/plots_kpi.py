@@ -123,7 +123,7 @@ def _node_text(row: pd.Series) -> str:
 
 
 def kpi_tree(tree: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Draw the KPI tree: CX goal, branches, KPIs and their stage breakdowns.
+    r"""Draw the KPI tree: CX goal, branches, KPIs and their stage breakdowns.
 
     Parameters
     ----------
@@ -137,6 +137,16 @@ def kpi_tree(tree: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     matplotlib.axes.Axes
         Boxes coloured by level (goal, CX, operational, business) with each KPI's value,
         interval and base; small bases hatched.
+
+    Examples
+    --------
+    >>> from cxlib.kpi import kpi_frame, kpi_row
+    >>> from cxlib.kpi_tree import kpi_tree as build_tree
+    >>> k = kpi_frame([kpi_row(kpi="nps", label="NPS", level="cx", metric="nps", n=300,
+    ...     estimate=11.8, ci_low=6.0, ci_high=17.5, small_n=False)])
+    >>> ax = kpi_tree(build_tree(k, goal="Customers stay"))
+    >>> [t.get_text() for t in ax.texts]
+    ['Customers stay', 'What customers say (CX\nmetrics)', 'NPS\n11.8 [6.0–17.5] n=300']
     """
     from matplotlib.patches import Patch
 
@@ -219,6 +229,14 @@ def churn_by_group(churn: pd.DataFrame | None, *, ax: Axes | None = None) -> Axe
     matplotlib.axes.Axes
         One bar per group (detractors, passives, promoters, all), height the churn rate,
         error bars its interval, base in the tick label; small bases hatched.
+
+    Examples
+    --------
+    >>> churn = pd.DataFrame({"nps_group": ["detractor", "promoter"], "n": [80, 120],
+    ...     "estimate": [0.3, 0.1], "ci_low": [0.21, 0.06], "ci_high": [0.41, 0.17],
+    ...     "small_n": [False, False]})
+    >>> [round(float(p.get_height()), 1) for p in churn_by_group(churn).patches]
+    [30.0, 10.0]
     """
     ax = _axes(ax, (7, 4))
     ax.set_title("Churn by NPS group, with 95% confidence intervals")
@@ -267,6 +285,15 @@ def health_kpis(kpis: pd.DataFrame, *, confidence: float = 0.95) -> Figure:
     -------
     matplotlib.figure.Figure
         One panel per health KPI present: point, interval, dashed target line, base.
+
+    Examples
+    --------
+    >>> from cxlib.kpi import kpi_frame, kpi_row
+    >>> k = kpi_frame([kpi_row(kpi="employee_engagement", label="Employee engagement",
+    ...     metric="share", unit="share", n=366, estimate=0.73, ci_low=0.68, ci_high=0.78,
+    ...     small_n=False)]).assign(target=0.75)
+    >>> len(health_kpis(k).axes)
+    1
     """
     keys = ["goal_performance", "employee_engagement", "innovation_rate", "improvement_rate"]
     rows = kpis.set_index("kpi").reindex([k for k in keys if k in set(kpis["kpi"])])
@@ -387,6 +414,14 @@ def scorecard(card: pd.DataFrame, *, confidence: float = 0.95) -> Figure:
         One panel per unit (NPS points, percentage points, scale points, per month); each
         KPI a point (the change) with its interval, its base in the label, colour its RAG
         status; open markers for small bases.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame({"label": ["CSAT"], "metric": ["share"], "unit": ["share"],
+    ...     "n": [400], "estimate": [0.1], "ci_low": [0.03], "ci_high": [0.17],
+    ...     "p_value": [0.004], "rag": ["green"], "small_n": [False]})
+    >>> scorecard(card).axes[0].get_xlabel()
+    'Change (percentage points)'
     """
     data = card[card["p_value"].notna()].reset_index(drop=True)
     title = f"Change since the baseline, with {round(confidence * 100)}% intervals"
@@ -410,6 +445,14 @@ def movers(moves: pd.DataFrame, *, top: int = 12, confidence: float = 0.95) -> F
     matplotlib.figure.Figure
         One panel per measure kind; green and red for significant improvements and
         deteriorations, grey otherwise.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"segment": ["region"], "level": ["North"], "metric": ["nps"],
+    ...     "n": [300], "estimate": [7.0], "ci_low": [1.0], "ci_high": [13.0],
+    ...     "change": ["improved"], "small_n": [False]})
+    >>> [t.get_text() for t in movers(m).axes[0].get_yticklabels()]
+    ['region: North · NPS (n=300)']
     """
     data = moves.head(top).reset_index(drop=True).copy()
     kinds = data["metric"].map({"nps": "nps", "csat": "share"}).fillna("mean:scale points")
@@ -422,7 +465,7 @@ def movers(moves: pd.DataFrame, *, top: int = 12, confidence: float = 0.95) -> F
 
 
 def control_charts(charts: pd.DataFrame) -> Figure:
-    """Control charts: each wave's value, the centre line and the control limits.
+    r"""Draw control charts: each wave's value, the centre line and the control limits.
 
     Parameters
     ----------
@@ -434,6 +477,16 @@ def control_charts(charts: pd.DataFrame) -> Figure:
     matplotlib.figure.Figure
         One panel per chart; points outside the limits (special causes) in red, limits
         as steps that follow each wave's base, bases in the tick labels.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"chart": ["nps", "nps"], "label": ["NPS", "NPS"],
+    ...     "wave": ["Q1", "Q3"], "n": [300, 320], "estimate": [10.0, 12.0],
+    ...     "centre": [11.0, 11.0], "lcl": [2.0, 2.3], "ucl": [20.0, 19.7],
+    ...     "laney": [False, False], "special_cause": [False, False],
+    ...     "small_n": [False, False]})
+    >>> [t.get_text() for t in control_charts(ch).axes[0].get_xticklabels()]
+    ['Q1\nn=300', 'Q3\nn=320']
     """
     names = list(dict.fromkeys(charts["chart"]))
     fig = _figure((8, 2.8 * max(1, len(names))))

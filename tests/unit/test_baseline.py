@@ -252,33 +252,6 @@ def test_baseline_for_reads_the_locked_file(ctx):
         baseline.baseline_for(ctx)
 
 
-def test_movers_and_charts_for_a_run(ctx):
-    moves = baseline.movers_for(ctx, "2026Q1")
-    top = moves.iloc[0]
-    assert (top["source"], top["segment"], top["level"]) == ("touchpoint ratings", "stage", "join")
-    assert top["change"] == "improved"
-    assert {"region", "primary_channel", "stage", "touchpoint"} <= set(moves["segment"])
-    survey_stage = moves[(moves["source"] == "survey") & (moves["segment"] == "stage")]
-    assert set(survey_stage["metric"]) == {"nps"}  # CSAT and CES by stage come from the events
-    charts = baseline.charts_for(ctx, stages=["join"])
-    assert list(dict.fromkeys(charts["chart"])) == ["nps", "csat", "csat:join"]
-    assert charts["wave"].tolist()[:2] == ["2026Q1", "2026Q3"]
-    first = baseline.charts_for(ctx, "2026Q1")
-    assert set(first["wave"]) == {"2026Q1"}
-
-
-def test_remeasure_results_are_plain_json_with_a_headline(ctx):
-    from cxlib import remeasure
-
-    base, info = baseline.baseline_for(ctx)
-    current = baseline.measure(ctx)
-    card = remeasure.scorecard(base.kpis, current.kpis)
-    out = baseline.remeasure_results(card, pd.DataFrame(), pd.DataFrame(), info, "2026Q3")
-    text = json.dumps(out, allow_nan=False)
-    assert json.loads(text)["headline"].startswith("2026Q3 against the not locked baseline")
-    assert len(out["scorecard"]) == len(card)
-
-
 # ------------------------------------------------------------------------------ the command
 
 

@@ -280,7 +280,7 @@ def test_control_charts_nps_relationship_only_stages_from_events_and_laney():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo engagement copied and ingested into a temporary folder."""
-    from cxlib import baseline, context, ingest
+    from cxlib import baseline, context, ingest, remeasure_run
 
     src = ROOT / "data" / "demo"
     root = tmp_path_factory.mktemp("demo") / "northwind"
@@ -301,7 +301,7 @@ def demo(tmp_path_factory):
         p_adjust=cfg.kpis.p_adjust,
         lower_is_better=cfg.kpis.lower_is_better,
     )
-    moves = baseline.movers_for(ctx, base.wave)
+    moves = remeasure_run.movers_for(ctx, base.wave)
     truth = yaml.safe_load((src / "truth" / "effects.yaml").read_text(encoding="utf-8"))
     return cfg, base, info, card, moves, truth["onboarding_improves_in_2026Q3"]
 
