@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from cxlib import journey_pain, kpi_outcomes
+from cxlib import drivers_extra, journey_pain, kpi_outcomes
 from cxlib import widgets_views as views
 from cxlib.errors import CxError
 
@@ -190,18 +190,34 @@ class JourneyExplorer(_Explorer):
 class TargetSimulator(_Explorer):
     """Sliders: convert detractors, lift a touchpoint; see projected NPS and revenue at risk."""
 
-    def __init__(self, responses, *, impact=None, groups=None, basis="churn_rate"):
+    def __init__(
+        self,
+        responses,
+        *,
+        impact=None,
+        detractor_model=None,
+        scale_max=None,
+        groups=None,
+        basis="churn_rate",
+    ):
         super().__init__()
         w = _w()
         self.responses, self.impact, self.groups, self.basis = responses, impact, groups, basis
+        self.detractor_model, self.scale_max = detractor_model, scale_max
         step = {"min": 0.0, "max": 1.0, "step": 0.05, "value": 0.0}
         self.to_passive = w.FloatSlider(description="→ passive", **step)
         self.to_promoter = w.FloatSlider(description="→ promoter", **step)
         tps = [] if impact is None else list(impact.table["touchpoint_id"])
         self.touchpoint = w.Dropdown(options=["", *tps], value="", description="touchpoint")
         self.csat_lift = w.FloatSlider(description="CSAT lift", **step)
+        attrs = [] if detractor_model is None else list(detractor_model.attributes)
+        self.attribute = w.Dropdown(options=["", *attrs], value="", description="attribute")
+        self.attribute_lift = w.FloatSlider(
+            description="+ points", min=0.0, max=3.0, step=0.1, value=0.0
+        )
         self.result_html = w.HTML()
-        for control in (self.to_passive, self.to_promoter, self.touchpoint, self.csat_lift):
+        controls = (self.to_passive, self.to_promoter, self.touchpoint, self.csat_lift)
+        for control in (*controls, self.attribute, self.attribute_lift):
             control.observe(self._safe, names="value")
         self.widget = w.VBox(
             [
@@ -211,6 +227,7 @@ class TargetSimulator(_Explorer):
                 ),
                 w.HBox([self.to_passive, self.to_promoter]),
                 w.HBox([self.touchpoint, self.csat_lift]),
+                w.HBox([self.attribute, self.attribute_lift]),
                 self.status,
                 self.result_html,
             ]
@@ -227,13 +244,18 @@ class TargetSimulator(_Explorer):
             n_impact=None if self.impact is None else self.impact.n,
             touchpoint=self.touchpoint.value or None,
             csat_lift=self.csat_lift.value,
+            detractor_model=self.detractor_model,
+            attribute=self.attribute.value or None,
+            attribute_lift=self.attribute_lift.value,
+            scale_max=self.scale_max,
             groups=self.groups,
             basis=self.basis,
         )
         self.result_html.value = (
             f"<p>NPS today <b>{_fmt(s.nps)}</b>; projected <b>{_fmt(s.projected_nps)}</b> "
             f"(+{_fmt(s.from_conversion)} from detractors, +{_fmt(s.from_touchpoint)} from "
-            f"the touchpoint).</p><p>Revenue at risk today <b>{_fmt(s.revenue_at_risk, 0)}</b>; "
+            f"the touchpoint, +{_fmt(s.from_attribute)} from the attribute).</p>"
+            f"<p>Revenue at risk today <b>{_fmt(s.revenue_at_risk, 0)}</b>; "
             f"projected <b>{_fmt(s.projected_revenue_at_risk, 0)}</b>.</p>"
         )
 
@@ -346,7 +368,11 @@ def _headline(ctx) -> pd.DataFrame:
 
 
 def simulator(ctx) -> TargetSimulator:
-    """Open the target simulator over a run's latest wave (relationship survey)."""
+    """Open the target simulator over a run's wave (relationship survey).
+
+    The touchpoint lever uses the journey audit's touchpoint impact model, the attribute
+    lever the detractor drivers model of step 4, both fitted here on the same responses.
+    """
     responses = _headline(ctx)
     impact = groups = None
     if ctx.config.journey is not None and ctx.has_table("touchpoint_events"):
@@ -359,10 +385,26 @@ def simulator(ctx) -> TargetSimulator:
             )
         except CxError:
             impact = None
+    detractor_model = None
+    attributes = [a for a in ctx.config.survey.attributes if a in responses.columns]
+    if attributes:
+        try:
+            detractor_model = drivers_extra.detractor_drivers(
+                responses,
+                attributes=attributes,
+                weight="weight" if "weight" in responses.columns else None,
+            )
+        except CxError:
+            detractor_model = None
     if ctx.has_table("customers"):
         groups = kpi_outcomes.customer_nps_groups(responses, ctx.table("customers"), wave=ctx.wave)
     return TargetSimulator(
-        responses, impact=impact, groups=groups, basis=ctx.config.kpis.revenue_at_risk
+        responses,
+        impact=impact,
+        detractor_model=detractor_model,
+        scale_max=float(ctx.config.survey.attribute_scale[1]),
+        groups=groups,
+        basis=ctx.config.kpis.revenue_at_risk,
     )
 
 

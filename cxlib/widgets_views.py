@@ -385,7 +385,7 @@ class Simulation:
         Current shares (0..1).
     projected_nps : float
         NPS after converting detractors and lifting the touchpoint.
-    from_conversion, from_touchpoint : float
+    from_conversion, from_touchpoint, from_attribute : float
         NPS points each lever adds.
     revenue_at_risk, projected_revenue_at_risk : float
         Annual revenue at risk now and after the conversion (NaN without customers).
@@ -399,6 +399,7 @@ class Simulation:
     projected_nps: float
     from_conversion: float
     from_touchpoint: float
+    from_attribute: float
     revenue_at_risk: float
     projected_revenue_at_risk: float
     impact: pd.DataFrame = field(repr=False)
@@ -419,6 +420,10 @@ def simulate_targets(
     n_impact: int | None = None,
     touchpoint: str | None = None,
     csat_lift: float = 0.0,
+    detractor_model: Any = None,
+    attribute: str | None = None,
+    attribute_lift: float = 0.0,
+    scale_max: float | None = None,
     groups: pd.DataFrame | None = None,
     basis: str = "churn_rate",
     weight: str | None = "weight",
@@ -440,6 +445,15 @@ def simulate_targets(
         Touchpoint whose bad experiences are reduced.
     csat_lift : float, default 0
         Share of that touchpoint's bad experiences turned into good ones (0..1).
+    detractor_model : cxlib.drivers.DetractorResult, optional
+        The detractor drivers model (:func:`cxlib.drivers.detractor_drivers`) fitted on
+        ``responses``, for the attribute lever.
+    attribute : str, optional
+        Attribute rating to lift (one of the model's attributes).
+    attribute_lift : float, default 0
+        Points added to every respondent's rating of ``attribute`` (capped at ``scale_max``).
+    scale_max : float, optional
+        Top of the attribute scale (``survey.attribute_scale`` in engagement.yaml).
     groups : pandas.DataFrame, optional
         :func:`cxlib.kpi_outcomes.customer_nps_groups`, for revenue at risk.
     basis : {"churn_rate", "excess_churn"}
@@ -467,7 +481,15 @@ def simulate_targets(
     :math:`\max(-\beta_t, 0)\, (n_t / N)\, \ell`, with :math:`\beta_t` the NPS gap between
     customers with a bad and only good experiences there (touchpoint impact model),
     :math:`n_t / N` the share of respondents with a bad experience and :math:`\ell` the
-    lift; a touchpoint whose bad experiences show no NPS loss projects no gain. Revenue
+    lift; a touchpoint whose bad experiences show no NPS loss projects no gain. Lifting
+    attribute :math:`j` by :math:`\delta` uses the detractor logit
+    :math:`P_i = \sigma(b_0 + x_i' b)`: the intercept :math:`b_0` is recovered from the
+    coefficients as the root of :math:`\sum w_i (y_i - P_i) = 0` (the maximum-likelihood
+    score equation of the intercept, so the fitted rate equals the observed one), and the
+    projected detractor share is the weighted mean of :math:`\sigma(b_0 + x_i' b + b_j
+    \Delta_{ij})` with :math:`\Delta_{ij} = \min(x_{ij} + \delta, \text{scale max}) -
+    x_{ij}`, over the respondents the model used; the detractors it removes are counted
+    as passives (a conservative assumption). Revenue
     at risk (:func:`cxlib.kpi_outcomes.revenue_at_risk`) scales with the detractors'
     revenue, which shrinks by the converted share :math:`a + b` (detractors are assumed
     alike in revenue; the touchpoint lever does not change revenue at risk).
@@ -497,6 +519,13 @@ def simulate_targets(
         beta = float(row["estimate"].iloc[0])
         if np.isfinite(beta):
             from_tp = max(-beta, 0.0) * float(row["n"].iloc[0]) / n_impact * lift
+    from_attr = 0.0
+    if attribute:
+        if detractor_model is None:
+            raise ValueError("an attribute lift needs the detractor drivers model")
+        from_attr = _attribute_gain(
+            responses, detractor_model, attribute, float(attribute_lift), scale_max, w
+        )
     rar = projected = float("nan")
     if groups is not None:
         table = kpi_outcomes.revenue_at_risk(groups, basis=basis, confidence=confidence)
@@ -506,13 +535,40 @@ def simulate_targets(
         nps=float(current["estimate"]),
         promoters=p,
         detractors=d,
-        projected_nps=float(current["estimate"]) + from_conversion + from_tp,
+        projected_nps=float(current["estimate"]) + from_conversion + from_tp + from_attr,
         from_conversion=from_conversion,
         from_touchpoint=from_tp,
+        from_attribute=from_attr,
         revenue_at_risk=rar,
         projected_revenue_at_risk=projected,
         impact=row.reset_index(drop=True),
     )
+
+
+def _attribute_gain(responses, model, attribute, lift, scale_max, weight) -> float:
+    """NPS points gained when the detractor logit sees ``attribute`` rated ``lift`` higher."""
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    if lift < 0:
+        raise ValueError(f"attribute_lift must not be negative, got {lift!r}")
+    attrs = list(model.attributes)
+    if attribute not in attrs:
+        raise ValueError(f"attribute {attribute!r} is not in the detractor model {attrs}")
+    coef = model.table.set_index("attribute").loc[attrs, "coef"].to_numpy(dtype=float)
+    rows = responses.dropna(subset=[*attrs, model.outcome])
+    x = rows[attrs].to_numpy(dtype=float)
+    y = (rows[model.outcome].to_numpy(dtype=float) <= model.detractor_max).astype(float)
+    w = np.ones(len(rows)) if weight is None else rows[weight].to_numpy(dtype=float)
+    eta = x @ coef
+    b0 = brentq(lambda b: float(np.sum(w * (y - expit(b + eta)))), -50.0, 50.0, xtol=1e-12)
+    j = attrs.index(attribute)
+    raised = x[:, j] + lift
+    if scale_max is not None:
+        raised = np.minimum(raised, scale_max)
+    before = np.sum(w * expit(b0 + eta)) / w.sum()
+    after = np.sum(w * expit(b0 + eta + coef[j] * (raised - x[:, j]))) / w.sum()
+    return float(100 * (before - after))
 
 
 # --------------------------------------------------------------------------- codeframe

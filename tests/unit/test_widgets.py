@@ -217,6 +217,34 @@ def test_simulation_formula_by_hand():
         wv.simulate_targets(r, to_passive=0.6, to_promoter=0.6)
 
 
+def test_attribute_lever_matches_a_logit_fitted_by_statsmodels():
+    import statsmodels.api as sm
+    from scipy.special import expit
+
+    from cxlib.drivers_extra import detractor_drivers
+
+    rng = np.random.default_rng(3)
+    n = 600
+    a, b = rng.integers(1, 11, n).astype(float), rng.integers(1, 11, n).astype(float)
+    detractor = rng.random(n) < expit(2.0 - 0.5 * a + 0.15 * b)
+    data = pd.DataFrame({"a": a, "b": b, "nps": np.where(detractor, 3.0, 9.0)})
+    model = detractor_drivers(data, attributes=["a", "b"])
+    sim = wv.simulate_targets(
+        data, detractor_model=model, attribute="a", attribute_lift=1.5, scale_max=10
+    )
+    # Independently: statsmodels' logit with its intercept, each rating raised 1.5 (max 10).
+    x = sm.add_constant(data[["a", "b"]].to_numpy())
+    params = sm.Logit(data["nps"].le(6).astype(float).to_numpy(), x).fit(disp=0).params
+    raised = x.copy()
+    raised[:, 1] = np.minimum(raised[:, 1] + 1.5, 10)
+    by_hand = 100 * (expit(x @ params).mean() - expit(raised @ params).mean())
+    assert by_hand > 5
+    assert sim.from_attribute == pytest.approx(by_hand, rel=1e-6)
+    assert sim.projected_nps == pytest.approx(sim.nps + by_hand, rel=1e-6)
+    with pytest.raises(ValueError, match="not in the detractor model"):
+        wv.simulate_targets(data, detractor_model=model, attribute="c", attribute_lift=1)
+
+
 def test_target_simulator_sliders(ctx):
     explorer = explore.simulator(ctx)
     assert explorer.error == ""
@@ -250,6 +278,21 @@ def test_target_simulator_sliders(ctx):
     gain = -harmful["estimate"] * harmful["n"] / explorer.impact.n * 0.5
     assert explorer.view.from_touchpoint == pytest.approx(gain, rel=1e-12)
     assert explorer.view.projected_nps == pytest.approx(projected + gain, abs=1e-9)
+    # An attribute lift: the detractor drivers model, wired through unchanged.
+    explorer.attribute.value = "billing_clarity"
+    explorer.attribute_lift.value = 1.0
+    assert explorer.error == ""
+    expected = wv.simulate_targets(
+        base,
+        detractor_model=explorer.detractor_model,
+        attribute="billing_clarity",
+        attribute_lift=1.0,
+        scale_max=ctx.config.survey.attribute_scale[1],
+    ).from_attribute
+    assert explorer.view.from_attribute == pytest.approx(expected, rel=1e-12)
+    assert explorer.view.from_attribute > 0
+    assert explorer.view.projected_nps == pytest.approx(projected + gain + expected, abs=1e-9)
+    assert f"+{expected:,.1f} from the attribute" in explorer.result_html.value
     # Too much conversion: the error is shown, not swallowed.
     explorer.to_passive.value = 0.8
     assert "must not exceed 1" in explorer.error
