@@ -411,6 +411,6 @@ def simulator(ctx) -> TargetSimulator:
 def codeframe(ctx) -> CodeframeWorkbench:
     """Open the codeframe workbench on a run's comments and the engagement's codeframe.yaml."""
     r = ctx.table("responses")
-    names = views._customer_names(ctx.table("customers") if ctx.has_table("customers") else None)
+    names = views.customer_names(ctx.table("customers") if ctx.has_table("customers") else None)
     comments = r["comment"] if "comment" in r.columns else pd.Series(dtype=object)
     return CodeframeWorkbench(comments.reset_index(drop=True), ctx.paths.codeframe, names=names)
