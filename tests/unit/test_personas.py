@@ -494,8 +494,13 @@ def quote_data():
             "score": [-0.9, -0.1, 0.8, 0.0, -0.2, 0.3],
         }
     )
-    assign = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5, 6], "persona_id": [1] * 4 + [2] * 2,
-                           "persona": ["A"] * 4 + ["B"] * 2})  # fmt: skip
+    assign = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4, 5, 6],
+            "persona_id": [1] * 4 + [2] * 2,
+            "persona": ["A"] * 4 + ["B"] * 2,
+        }
+    )
     return responses, assign
 
 
