@@ -154,11 +154,14 @@ class JourneyExplorer(_Explorer):
             options=[views.ALL, *names], value=views.ALL, description="persona"
         )
         self.curve_html, self.funnel_html, self.worst_html = w.HTML(), w.HTML(), w.HTML()
+        self.chart = w.Output()
+        self.figure: Any = None
         self.persona.observe(self._safe, names="value")
         self.widget = w.VBox(
             [
                 self.persona,
                 self.status,
+                self.chart,
                 w.HTML("<h4>Emotion curve (mean CSAT by stage)</h4>"),
                 self.curve_html,
                 w.HTML("<h4>Funnel</h4>"),
@@ -178,6 +181,7 @@ class JourneyExplorer(_Explorer):
             persona=self.persona.value,
             n_worst=self.n_worst,
         )
+        self._draw(view)
         self.curve_html.value = _table(view.curve, ["stage", "n", "estimate", "ci_low", "ci_high"])
         self.funnel_html.value = _table(
             view.funnel, ["stage", "n", "estimate", "conversion", "drop_off"], decimals=3
@@ -185,6 +189,25 @@ class JourneyExplorer(_Explorer):
         self.worst_html.value = _table(
             view.worst, ["touchpoint_id", "name", "n", "estimate", "ci_low", "ci_high"], 3
         )
+
+    def _draw(self, view: views.JourneyView) -> None:
+        """Redraw the emotion curve and the funnel (the report's chart functions)."""
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from cxlib import plots_journey
+
+        if self.figure is not None:
+            plt.close(self.figure)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+        plots_journey.emotion_curve(view.curve, ax=left)
+        plots_journey.funnel(view.funnel, ax=right)
+        fig.suptitle(f"Persona: {view.persona}")
+        self.figure = fig
+        self.chart.clear_output(wait=True)
+        with self.chart:
+            display(fig)
+        plt.close(fig)
 
 
 class TargetSimulator(_Explorer):

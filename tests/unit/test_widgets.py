@@ -191,6 +191,12 @@ def test_journey_explorer_follows_the_chosen_persona(ctx):
     assert view.worst["estimate"].iloc[0] == pytest.approx(shares.min(), rel=1e-12)
     assert list(view.worst["estimate"]) == sorted(view.worst["estimate"])
     assert view.worst["touchpoint_id"].iloc[0] in explorer.worst_html.value
+    # The charts are redrawn for the persona: the curve's line holds its estimates.
+    left, right = explorer.figure.axes[:2]
+    np.testing.assert_allclose(left.lines[0].get_ydata(), curve["estimate"], rtol=1e-12)
+    assert persona in explorer.figure.texts[0].get_text()
+    heights = sorted(p.get_height() for p in right.patches)
+    np.testing.assert_allclose(heights, sorted(100 * view.funnel["estimate"]), rtol=1e-9)
 
 
 def test_journey_view_rejects_an_unknown_persona(ctx):
