@@ -378,7 +378,19 @@ def voc(ctx) -> VocExplorer:
 
 
 def journey(ctx) -> JourneyExplorer:
-    """Open the journey explorer over a run (needs ``journey:`` and touchpoint_events)."""
+    """Open the journey explorer over a run (``explore.journey(ctx)``).
+
+    Parameters
+    ----------
+    ctx : cxlib.context.RunContext
+        The open run; needs ``journey:`` in engagement.yaml and the touchpoint_events
+        table, and uses step 2's personas when step 2 has run.
+
+    Returns
+    -------
+    JourneyExplorer
+        Displayed when it is the last expression of a cell.
+    """
     return JourneyExplorer(ctx.table("touchpoint_events"), ctx.require("journey"), _personas(ctx))
 
 
@@ -391,10 +403,23 @@ def _headline(ctx) -> pd.DataFrame:
 
 
 def simulator(ctx) -> TargetSimulator:
-    """Open the target simulator over a run's wave (relationship survey).
+    """Open the target simulator over a run's wave (``explore.simulator(ctx)``).
 
+    Parameters
+    ----------
+    ctx : cxlib.context.RunContext
+        The open run. The relationship survey's responses of ``ctx.wave`` are used.
+
+    Returns
+    -------
+    TargetSimulator
+        Displayed when it is the last expression of a cell.
+
+    Notes
+    -----
     The touchpoint lever uses the journey audit's touchpoint impact model, the attribute
-    lever the detractor drivers model of step 4, both fitted here on the same responses.
+    lever the detractor drivers model of step 4, both fitted here on the same responses;
+    a lever whose model cannot be fitted on the run is left without choices.
     """
     responses = _headline(ctx)
     impact = groups = None
@@ -432,7 +457,19 @@ def simulator(ctx) -> TargetSimulator:
 
 
 def codeframe(ctx) -> CodeframeWorkbench:
-    """Open the codeframe workbench on a run's comments and the engagement's codeframe.yaml."""
+    """Open the codeframe workbench (``explore.codeframe(ctx)``).
+
+    Parameters
+    ----------
+    ctx : cxlib.context.RunContext
+        The open run: its comments are searched and *Save* writes the engagement's
+        codeframe.yaml.
+
+    Returns
+    -------
+    CodeframeWorkbench
+        Displayed when it is the last expression of a cell.
+    """
     r = ctx.table("responses")
     names = views.customer_names(ctx.table("customers") if ctx.has_table("customers") else None)
     comments = r["comment"] if "comment" in r.columns else pd.Series(dtype=object)
