@@ -629,3 +629,30 @@ def test_demo_outputs_carry_no_planted_pii(demo):
         assert not pd.Series([dumped]).str.contains(pattern).iloc[0], pattern
     counts = res.redactions.set_index("kind")["n_matches"]
     assert (counts[["email", "phone", "card", "name"]] > 0).all()
+
+
+def test_inputs_from_run_reads_tables_and_settings_through_the_context():
+    from types import SimpleNamespace
+
+    from cxlib import config
+
+    cfg = config.load_engagement(DEMO)
+    tables = {"responses": make_responses(50), "customers": make_customers(20)}
+    personas = pd.DataFrame({"customer_id": ["C0001"], "persona_id": [1], "persona": ["A"]})
+    ctx = SimpleNamespace(
+        config=cfg,
+        paths=config.EngagementPaths(DEMO),
+        wave="2026Q3",
+        table=lambda name: tables[name],
+        has_table=lambda name: name in tables,
+        load_table=lambda name: personas if name == "personas.parquet" else None,
+    )
+    got = voc.inputs_from_run(ctx)
+    assert got["responses"] is tables["responses"] and got["customers"] is tables["customers"]
+    assert got["personas"] is personas
+    assert got["attributes"] == cfg.survey.attributes and got["wave"] == "2026Q3"
+    assert got["stages"]["support_chat"] == "support"
+    assert got["codeframe"].version == config.load_codeframe(DEMO / "codeframe.yaml").version
+    assert (got["confidence"], got["min_n"]) == (cfg.survey.confidence, cfg.survey.min_base)
+    ctx.load_table = lambda name: personas.drop(columns="persona")
+    assert voc.inputs_from_run(ctx)["personas"] is None  # no persona names: not a segment
