@@ -290,14 +290,15 @@ def _drivers(base, attributes, weight, method, n_boot, confidence, seed, min_n, 
 
 def _comments(data, codeframe, names, weight, p_adjust, confidence, min_n, per_theme, k, seed):
     ca = analyse_comments(data["comment"], codeframe, names=names)
-    scored = data.assign(sentiment=ca.sentiment["compound"])
+    keep = [c for c in ("response_id", "nps", "comment", weight) if c and c in data.columns]
+    scored = data[keep].assign(sentiment=ca.sentiment["compound"])  # only the columns needed
     themes = theme_table(
         scored, ca.tags, weight=weight, p_adjust=p_adjust, confidence=confidence, min_n=min_n
     )
     order = themes.sort_values("n_mentions", ascending=False, kind="stable")
     order = order.loc[order["n_mentions"] > 0, "theme"].tolist()
     verbatims = sample_verbatims(
-        data.assign(comment=ca.redacted), ca.tags, names=names, per_theme=per_theme,
+        scored.assign(comment=ca.redacted), ca.tags, names=names, per_theme=per_theme,
         themes=order, seed=seed,
     )  # fmt: skip
     suggestions = suggest_themes(ca.redacted, ca.tags, n_themes=k, seed=seed)
