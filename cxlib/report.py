@@ -260,6 +260,7 @@ def render_page(
         raise TypeError("subtitle must be a str")
     nb, name, folder = _load(notebook)
     _raise_on_errors(nb, name)
+    _stable_ids(nb)
     title = _pop_title(nb) or str(nb.metadata.get("title") or Path(name).stem.replace("_", " "))
     _keep_client_outputs(nb)
     nb.metadata["title"] = f"{title} · {brand.client_name}"
@@ -400,6 +401,16 @@ def _load(notebook: Any) -> tuple[NotebookNode, str, Path | None]:
         output_path = nb.metadata.get("papermill", {}).get("output_path") or "notebook.ipynb"
         return nb, Path(str(output_path)).name, None
     raise TypeError(f"notebook must be a path or a NotebookNode, found {type(notebook).__name__}")
+
+
+def _stable_ids(nb: NotebookNode) -> None:
+    """Give every cell a numbered id, so the same run renders byte for byte the same page.
+
+    Playbooks are committed without cell ids; nbformat then invents random ones, which would
+    otherwise land in the page as anchors.
+    """
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"
 
 
 def _raise_on_errors(nb: NotebookNode, name: str) -> None:

@@ -702,3 +702,22 @@ def test_escape_and_md():
         report.escape(None)
     with pytest.raises(TypeError):
         report.md(3)
+
+
+def test_same_notebook_renders_byte_for_byte_the_same(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from cxlib.config import Branding
+
+    nb = new_notebook(cells=[new_markdown_cell("# Title\n\ntext"), new_markdown_cell("## A\n\nb")])
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nb.nbformat_minor = 4
+    path = tmp_path / "page.ipynb"
+    nbformat.write(nb, path)
+    brand = Branding(client_name="Acme")
+    a = report.render_page(path, tmp_path / "a.html", brand=brand).read_text()
+    b = report.render_page(path, tmp_path / "b.html", brand=brand).read_text()
+    assert a == b
+    assert "cell-1" in a
