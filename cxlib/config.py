@@ -225,7 +225,9 @@ class Goal(_Model):
     id: str = Field(pattern=_ID.pattern, description="Short id.")
     title: str = Field(description="The goal in words.")
     leader: str = Field("", description="The leader whose goal this is (name or role).")
-    accountable: Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
+    accountable: Annotated[
+        list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)
+    ] = Field(description="The one person accountable for the goal (a list is flagged).")
     customer_measure: str = Field("", description="Customer-feedback measure (e.g. CES billing).")
     operational_measure: str = Field("", description="Operational measure (e.g. disputes/1k).")
     objectives: list[str] = Field(default_factory=list, description="Business objective ids.")
@@ -301,11 +303,11 @@ class Journey(_Model):
 class PersonaCard(_Model):
     """What the consultant writes about a persona from interviews."""
 
-    name: str
-    description: str = ""
-    motivations: list[str] = Field(default_factory=list)
-    challenges: list[str] = Field(default_factory=list)
-    needs: list[str] = Field(default_factory=list)
+    name: str = Field(description="The persona's name, e.g. 'Budget prepaid'.")
+    description: str = Field("", description="Who they are, in a sentence or two.")
+    motivations: list[str] = Field(default_factory=list, description="What drives them.")
+    challenges: list[str] = Field(default_factory=list, description="What gets in their way.")
+    needs: list[str] = Field(default_factory=list, description="What they need from us.")
     match: dict[str, Literal["high", "low"]] = Field(
         default_factory=dict,
         description="Features this persona stands out on (feature: high or low); clusters "
@@ -316,8 +318,10 @@ class PersonaCard(_Model):
 class PersonaRule(_Model):
     """A consultant-defined persona: customers meeting every condition."""
 
-    name: str
-    conditions: list[Condition] = Field(min_length=1)
+    name: str = Field(description="The persona's name.")
+    conditions: list[Condition] = Field(
+        min_length=1, description="Conditions a customer must all meet to belong to it."
+    )
 
 
 class Personas(_Model):
@@ -339,7 +343,9 @@ class KpiTarget(_Model):
     target: float = Field(description="Target value, in the KPI's own units.")
     target_date: date | None = Field(None, description="Date the target is due.")
     owner: str = Field("", description="Who answers for it.")
-    direction: Literal["increase", "decrease"] = Field("increase")
+    direction: Literal["increase", "decrease"] = Field(
+        "increase", description="Whether the KPI should go up (increase) or down (decrease)."
+    )
 
 
 class OperationalMetric(_Model):
@@ -582,11 +588,18 @@ class Engagement(_Model):
 class Theme(_Model):
     """One theme of the codeframe."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    keywords: list[str] = Field(default_factory=list)
-    patterns: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
+    name: str = Field(min_length=1, description="Theme name shown in reports.")
+    description: str = Field("", description="What the theme covers, for coders.")
+    keywords: list[str] = Field(
+        default_factory=list, description="Words that tag a comment; '*' ends a stem: charge*."
+    )
+    patterns: list[str] = Field(
+        default_factory=list, description="Regular expressions that tag a comment."
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Terms that keep a comment out of the theme, e.g. billboard.",
+    )
 
     @field_validator("patterns")
     @classmethod
