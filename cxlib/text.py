@@ -138,7 +138,8 @@ def _parse_theme(i: int, item: object, problems: list[str]) -> Theme | None:
     if not isinstance(item, Mapping):
         problems.append(f"{where}: must be a mapping with a 'name'")
         return None
-    unknown = set(item) - {"name", "keywords", "patterns", "exclude"}
+    # "description" documents the theme for coders (codeframe.yaml allows it); tagging ignores it.
+    unknown = set(item) - {"name", "description", "keywords", "patterns", "exclude"}
     if unknown:
         problems.append(f"{where}: unknown key(s) {sorted(unknown)}")
     name = item.get("name")

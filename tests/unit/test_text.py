@@ -276,3 +276,16 @@ def test_suggest_themes_deterministic_and_edge_cases():
     assert few.empty and "top_terms" in few.columns
     with pytest.raises(ValueError):
         text.suggest_themes(s, tags, n_themes=0)
+
+
+def test_codeframe_yaml_with_descriptions_tags_directly():
+    import yaml
+
+    from cxlib import text
+    from cxlib.config import kit_root
+
+    raw = yaml.safe_load((kit_root() / "data" / "demo" / "codeframe.yaml").read_text())
+    codeframe = text.Codeframe.from_dict(raw)
+    assert len(codeframe.themes) == len(raw["themes"])
+    tags = text.tag_themes(pd.Series(["My bill was wrong again"]), codeframe, output="wide")
+    assert tags.to_numpy().sum() >= 1
