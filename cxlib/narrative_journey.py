@@ -196,7 +196,7 @@ def personas_headline(model: PersonaModel, profile: PersonaProfile) -> str:
 
 
 def _ci(low: float, high: float, fmt) -> str:
-    return f"{fmt(low)} to {fmt(high)}"
+    return f"{fmt(low)}–{fmt(high)}"
 
 
 def scorecard_table(scorecard: pd.DataFrame) -> pd.DataFrame:
@@ -218,7 +218,7 @@ def scorecard_table(scorecard: pd.DataFrame) -> pd.DataFrame:
     ...     "n": [4, 3], "estimate": [4.0, 0.5], "ci_low": [None, 0.2],
     ...     "ci_high": [None, 0.8], "small_n": [True, True]})
     >>> scorecard_table(card).loc[0, "CSAT CI"]
-    '20% to 80%'
+    '20%–80%'
     """
     wide = scorecard_wide(scorecard)
     out = wide[["stage", "name", "channel", "owner"]].copy()
@@ -228,7 +228,7 @@ def scorecard_table(scorecard: pd.DataFrame) -> pd.DataFrame:
         name = f"{metric}_{value}"
         return wide[name] if name in wide else pd.Series(float("nan"), index=wide.index)
 
-    out["Events"] = col("estimate", "volume")
+    out["Events"] = col("estimate", "volume").astype("Int64")
     out["Reach"] = col("estimate", "reach")
     out["Completed"] = col("estimate", "completion")
     out["CSAT (top-2)"] = col("estimate", "csat")
@@ -238,7 +238,7 @@ def scorecard_table(scorecard: pd.DataFrame) -> pd.DataFrame:
     ]
     out["Effort"] = col("estimate", "effort")
     out["Effort CI"] = [
-        "n/a" if pd.isna(lo) else f"{lo:.2f} to {hi:.2f}"
+        "n/a" if pd.isna(lo) else f"{lo:.2f}–{hi:.2f}"
         for lo, hi in zip(col("ci_low", "effort"), col("ci_high", "effort"), strict=True)
     ]
     out["Median time"] = [

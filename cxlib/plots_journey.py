@@ -232,7 +232,7 @@ def funnel(table: pd.DataFrame, *, ax: Any = None) -> Any:
     matplotlib.axes.Axes
         One vertical bar per stage (heights = ``estimate`` x 100) with Wilson error bars;
         each bar after the first is annotated with the share of the previous stage's
-        customers seen again.
+        customers seen again; stage labels carry the number of customers.
 
     Examples
     --------
@@ -245,21 +245,19 @@ def funnel(table: pd.DataFrame, *, ax: Any = None) -> Any:
     """
     _check(table, ["stage", "n", "base", "estimate", "ci_low", "ci_high", "conversion",
                    "small_n"], "table")  # fmt: skip
-    ax = _axes(ax)
+    ax = _axes(ax, (max(8.0, 1.3 * len(table) + 1), 4.8))
     x = np.arange(len(table))
     est = table["estimate"].to_numpy(float) * 100
     bars = ax.bar(x, est, color=_palette()[0], width=0.6)
     _flag(bars, table["small_n"].astype(bool))
     err = np.vstack([est - table["ci_low"] * 100, table["ci_high"] * 100 - est])
     ax.errorbar(x, est, yerr=err, fmt="none", ecolor="#333333", capsize=3, lw=1)
-    for xi, (_, r) in zip(x, table.iterrows(), strict=True):
-        ax.annotate(f"n = {int(r['n']):,}", (xi, 0), xytext=(0, 3), textcoords="offset points",
-                    ha="center", fontsize="x-small", color="white")  # fmt: skip
-        if not pd.isna(r["conversion"]):
-            ax.annotate(f"{r['conversion'] * 100:.0f}% of previous", (xi, est[xi]),
-                        xytext=(0, 10), textcoords="offset points", ha="center",
-                        fontsize="x-small")  # fmt: skip
-    ax.set_xticks(x, table["stage"].tolist())
+    for xi, conversion in zip(x, table["conversion"], strict=True):
+        if not pd.isna(conversion):
+            ax.annotate(f"{conversion * 100:.0f}% of\nprevious", (xi, est[xi]), xytext=(0, 8),
+                        textcoords="offset points", ha="center", fontsize="x-small")  # fmt: skip
+    labels = [f"{s}\nn = {int(n):,}" for s, n in zip(table["stage"], table["n"], strict=True)]
+    ax.set_xticks(x, labels)
     ax.set_ylim(0, 110)
     ax.set_ylabel("Customers reached (%)")
     ax.set_xlabel("Stage")

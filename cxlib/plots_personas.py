@@ -188,7 +188,7 @@ def persona_sizes(sizes: pd.DataFrame, *, min_n: int = 30, ax: Any = None) -> An
     handles, _ = ax.get_legend_handles_labels()
     if sizes["small_n"].any():
         handles.append(_small_patch(min_n))
-    ax.legend(handles=handles, loc="lower right", fontsize="small")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     return ax
 
 

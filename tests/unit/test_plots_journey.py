@@ -110,7 +110,8 @@ def test_funnel_heights_and_annotations():
     ax = plots_journey.funnel(table)
     np.testing.assert_allclose([b.get_height() for b in ax.patches], table["estimate"] * 100)
     notes = [t.get_text() for t in ax.texts]
-    assert f"{table.loc[1, 'conversion'] * 100:.0f}% of previous" in notes
+    assert f"{table.loc[1, 'conversion'] * 100:.0f}% of\nprevious" in notes
+    assert ax.get_xticklabels()[0].get_text() == f"buy\nn = {int(table.loc[0, 'n']):,}"
     assert "n = 200" in ax.get_title()
 
 
