@@ -93,12 +93,18 @@ def _phone(match: re.Match) -> str:
     return "[phone]" if 9 <= digits <= 15 else match.group(0)
 
 
+def _name_forms(name: str) -> set[str]:
+    """Return the capitalised forms of a name: as given, first letter up, Title, UPPER."""
+    return {name, name[:1].upper() + name[1:], name.title(), name.upper()}
+
+
 def _name_regex(names: Iterable[str]) -> re.Pattern | None:
     cleaned = {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
-    if not cleaned:
+    forms = {f for n in cleaned for f in _name_forms(n)}
+    if not forms:
         return None
-    alternatives = sorted((re.escape(n).replace(r"\ ", r"\s+") for n in cleaned), key=len)
-    return re.compile(r"(?i)(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)")
+    alternatives = sorted((re.escape(n).replace(r"\ ", r"\s+") for n in forms), key=len)
+    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)")
 
 
 def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
@@ -110,7 +116,8 @@ def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
         Comments; missing values stay missing, non-strings are converted to text.
     names : iterable of str, optional
         Customer first and last names (or full names) to remove, matched whole-word and
-        case-insensitively; entries shorter than two characters are ignored.
+        case-sensitively on their capitalised forms (as given, first letter in capitals,
+        Title case and UPPER case); entries shorter than two characters are ignored.
 
     Returns
     -------
@@ -143,9 +150,12 @@ def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
        code in brackets, national numbers starting with 0 (UK style, 9-15 digits) and
        North American ``555-123-4567``. Dates, times, prices, decimals, ratings such as
        ``9/10`` and bare digit runs (order numbers) are not matched.
-    6. ``[name]``: listed names, longest first. Common words that are also names
-       ("Will", "Bill") are removed wherever they occur as a word: the price of
-       certainty.
+    6. ``[name]``: listed names, longest first, in their capitalised forms only
+       ("Price", "PRICE", and the name as given). A surname that is also a common word
+       is thus removed where it is written as a name ("Mr Price called") but not as the
+       word ("the price is high"); the word still goes at the start of a sentence
+       ("Price went up"), the price of certainty. A name written all in lower case is
+       missed unless it was listed that way.
 
     Recall is high for the formats above but no pattern list catches everything;
     redaction reduces, it does not remove, the need to review verbatims.
@@ -157,6 +167,8 @@ def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
     >>> out = redact(s, names=["Jo"])
     >>> out.redacted.tolist()
     ['Call me on [phone] or mail [email]', '9/10 [name]']
+    >>> redact(pd.Series(["the price is high, Mr Price"]), names=["Price"]).redacted[0]
+    'the price is high, Mr [name]'
     >>> out.to_dict()
     {'url': 0, 'email': 1, 'iban': 0, 'card': 0, 'phone': 1, 'name': 1}
     """

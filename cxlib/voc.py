@@ -11,7 +11,6 @@ a handful of BLAS calls (see :func:`cxlib.drivers.key_drivers`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,17 +229,13 @@ class VocResult:
         }
 
 
-def _customer_names(customers: pd.DataFrame | None, codeframe: Codeframe) -> list[str]:
-    """First and last names to redact, minus words the codeframe uses as theme keywords."""
+def _customer_names(customers: pd.DataFrame | None) -> list[str]:
+    """Return the customers' first and last names, to redact."""
     if customers is None:
         return []
     cols = [c for c in ("first_name", "last_name") if c in customers.columns]
     values = pd.unique(customers[cols].to_numpy(dtype=object).ravel()) if cols else []
-    words = [k for t in codeframe.themes for k in t.keywords]
-    keyword = re.compile(
-        "|".join(re.escape(k.lower()).replace(r"\*", r"\w*") for k in words) or "(?!)"
-    )
-    return [v for v in values if isinstance(v, str) and not keyword.fullmatch(v.lower())]
+    return [v for v in values if isinstance(v, str)]
 
 
 def _tags_by_id(tags: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
@@ -392,10 +387,9 @@ def analyse(
     -----
     Comments are redacted (:func:`cxlib.redact.redact`, with customers' first and last
     names when the customer table has them) before any of them is placed in a result;
-    sentiment and tagging read the original text. Name matching ignores case, so a
-    surname that is also a theme keyword of the codeframe (a customer called Price, with
-    ``price*`` in the codeframe) is not used as a name: otherwise every "price" in every
-    comment would read "[name]". Such names are rarely identifying on their own.
+    sentiment and tagging read the original text. Names are matched in their
+    capitalised forms only, so a customer called Price has "Mr Price" redacted while
+    "the price is high" keeps its word.
 
     Parts that cannot be computed (no attributes declared, too few complete ratings) are
     listed in ``notes`` rather than failing the step.
@@ -431,7 +425,7 @@ def analyse(
         ],
         ignore_index=True,
     )
-    names = _customer_names(customers, cf)
+    names = _customer_names(customers)
     ca, themes, verbatims, suggestions = _comments(
         data, cf, names, weight, p_adjust, confidence, min_n, verbatims_per_theme,
         n_suggestions, seed,

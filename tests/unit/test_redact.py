@@ -106,3 +106,16 @@ def test_checksums():
 def test_rejects_non_series():
     with pytest.raises(TypeError):
         redact(["a@b.com"])
+
+
+def test_names_case_sensitive_on_capitalised_forms():
+    # A surname that is also a word: "Price" as a name goes, "price" as a word stays.
+    s = pd.Series(["the price is high", "Mr Price called", "PRICE JONES", "mr price"])
+    out = redact(s, names=["Price", "jones"])
+    assert out.redacted.tolist() == [
+        "the price is high",
+        "Mr [name] called",
+        "[name] [name]",
+        "mr price",
+    ]
+    assert out.to_dict()["name"] == 3
