@@ -92,16 +92,25 @@ def touchpoint_table(journey: Journey) -> pd.DataFrame:
 
 
 def _events(events: pd.DataFrame, journey: Journey, touchpoint: str) -> pd.DataFrame:
-    """Events of defined touchpoints, with stage, stage order and channel attached."""
+    """Events of defined touchpoints, with stage, stage order, channel, name and owner.
+
+    The touchpoint column becomes categorical in journey order and the attached text
+    columns categorical in sorted order: one pass of integer codes instead of string
+    look-ups per event (a large share of the time at a million events).
+    """
     check_frame(events, "events")
     check_columns(events, [touchpoint])
     tps = touchpoint_table(journey)
-    keep = events[touchpoint].isin(tps["touchpoint_id"])
-    info = tps.set_index("touchpoint_id")
+    codes = pd.Index(tps["touchpoint_id"]).get_indexer(events[touchpoint].astype("string"))
+    keep = codes >= 0
     out = events.loc[keep].drop(columns=[c for c in _TP if c in events and c != touchpoint])
-    ids = out[touchpoint].to_numpy()
-    for col in ("stage", "stage_order", "channel", "name", "owner"):
-        out[col] = info[col].reindex(ids).to_numpy()
+    codes = codes[keep]
+    out[touchpoint] = pd.Categorical.from_codes(codes, categories=tps["touchpoint_id"])
+    out["stage_order"] = tps["stage_order"].to_numpy()[codes]
+    for col in ("stage", "channel", "name", "owner"):
+        levels = np.sort(tps[col].unique())
+        position = np.searchsorted(levels, tps[col].to_numpy())
+        out[col] = pd.Categorical.from_codes(position[codes], categories=levels)
     return out
 
 
