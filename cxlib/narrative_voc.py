@@ -368,18 +368,48 @@ def summary(result: VocResult) -> str:
     return "\n".join(items) if items else "- Keep measuring: nothing stands out this wave."
 
 
+def _letters(t: pd.DataFrame, pairs: pd.DataFrame | None) -> tuple[list[str], list[str]]:
+    """Give each level a letter within its segment column, and the letters it beats."""
+    codes = {}
+    for seg, levels in t.groupby("segment", sort=False)["level"]:
+        for i, lv in enumerate(levels):
+            codes[(seg, lv)] = _letter(i)
+    beats: dict[tuple, list[str]] = {k: [] for k in codes}
+    if pairs is not None and len(pairs):
+        sig = pairs[pairs["significant"] & ~pairs["small_n"].astype(bool)]
+        for r in sig.itertuples(index=False):
+            hi, lo = (r.level, r.versus) if r.estimate > 0 else (r.versus, r.level)
+            if (r.segment, hi) in beats and (r.segment, lo) in codes:
+                beats[(r.segment, hi)].append(codes[(r.segment, lo)])
+    keys = list(zip(t["segment"], t["level"], strict=True))
+    return [codes[k] for k in keys], ["".join(sorted(beats[k])) for k in keys]
+
+
+def _letter(i: int) -> str:
+    return chr(65 + i) if i < 26 else chr(65 + i // 26 - 1) + chr(65 + i % 26)
+
+
 def segment_rows(result: VocResult, metric: str = "nps") -> pd.DataFrame:
     """Return the segment table of one measure with reader-friendly column names.
 
     Values are not rounded here; :func:`cxlib.report.table` formats them. The
-    ``small_n`` column is kept so the table flags small bases.
+    ``small_n`` column is kept so the table flags small bases. Each group gets a letter
+    within its segment column (``Letter``); ``Higher than`` lists the letters of the
+    groups of the same column it scores significantly higher than (pairwise tests of
+    :func:`cxlib.voc.segment_pairs`, Holm-adjusted; pairs involving a small base are
+    not lettered), in the column-proportions style of survey tables.
     """
     t = result.segments[result.segments["metric"] == metric]
+    pairs = result.pairs
+    if pairs is not None and len(pairs):
+        pairs = pairs[pairs["metric"] == metric]
+    letter, higher = _letters(t, pairs)
     scale = 1.0 if metric != "csat" else 100.0
     out = pd.DataFrame(
         {
             "Segment": t["segment"].map(lambda s: _SEGMENT_WORDS.get(s, s)).str.capitalize(),
             "Group": t["level"],
+            "Letter": letter,
             "n": t["n"].astype("int64"),
             "Score": t["estimate"] * scale,
             "CI low": t["ci_low"] * scale,
@@ -387,6 +417,7 @@ def segment_rows(result: VocResult, metric: str = "nps") -> pd.DataFrame:
             "Rest of base": t["reference_value"] * scale,
             "Difference": t["difference"] * scale,
             "p_adjusted": t["p_adjusted"],
+            "Higher than": higher,
             "small_n": t["small_n"].astype(bool),
         }
     )

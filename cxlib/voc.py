@@ -28,6 +28,7 @@ from cxlib.voc_metrics import (
     attach_segments,
     headline_metrics,
     nps_distribution,
+    segment_pairs,
     segment_table,
 )
 from cxlib.voc_text import analyse_comments, sample_verbatims, theme_table
@@ -41,6 +42,7 @@ __all__ = [
     "headline_metrics",
     "inputs_from_run",
     "nps_distribution",
+    "segment_pairs",
     "segment_table",
 ]
 
@@ -143,6 +145,10 @@ class VocResult:
         Small-base threshold.
     notes : tuple of str
         Parts that could not be computed, and why.
+    pairs : pandas.DataFrame or None
+        :func:`segment_pairs` of ``segments``: every two levels of a segment column
+        compared, Holm-adjusted within each measure and column (the letters of the
+        segment table).
     """
 
     headline: pd.DataFrame
@@ -168,6 +174,7 @@ class VocResult:
     confidence: float
     min_n: int
     notes: tuple[str, ...] = ()
+    pairs: pd.DataFrame | None = field(default=None, repr=False)
 
     def metric(self, key: str) -> dict[str, Any]:
         """Return one headline row (``"nps"``, ``"csat"``, ``"ces"``) as a dict."""
@@ -217,6 +224,7 @@ class VocResult:
             "notes": list(self.notes),
             "metrics": _records(self.headline),
             "segments": _records(self.segments),
+            "segment_pairs": _records(self.pairs),
             "distribution": _records(self.distribution),
             "themes": _records(self.themes),
             "suggested_themes": _records(self.suggestions),
@@ -467,6 +475,7 @@ def analyse(
         confidence=float(confidence),
         min_n=min_n,
         notes=tuple(notes),
+        pairs=segment_pairs(segments, p_adjust=p_adjust, confidence=confidence),
     )
 
 

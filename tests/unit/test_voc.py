@@ -657,3 +657,72 @@ def test_inputs_from_run_reads_tables_and_settings_through_the_context():
     assert (got["confidence"], got["min_n"]) == (cfg.survey.confidence, cfg.survey.min_base)
     ctx.load_table = lambda name: personas.drop(columns="persona")
     assert voc.inputs_from_run(ctx)["personas"] is None  # no persona names: not a segment
+
+
+# --------------------------------------------------------------------------- segment pairs
+
+
+def _wald(scores):
+    """Plain Wald NPS (on -1..1) and its variance, by hand (Rocks 2016, eq. for Var)."""
+    n = len(scores)
+    pp, pd_ = np.mean(scores >= 9), np.mean(scores <= 6)
+    return pp - pd_, (pp + pd_ - (pp - pd_) ** 2) / n
+
+
+def _pairs_frame():
+    return pd.DataFrame(
+        {
+            "region": ["N"] * 60 + ["S"] * 80 + ["W"] * 50,
+            "nps": [10, 9, 9, 8] * 15 + [10, 6, 5, 3] * 20 + [10, 9, 7, 6, 8] * 10,
+        }
+    )
+
+
+def test_segment_pairs_match_hand_computed_wald_tests_with_holm():
+    df = _pairs_frame()
+    table = voc.segment_table(df, segments=["region"], method="wald")
+    pairs = voc.segment_pairs(table)
+    assert pairs[["level", "versus"]].values.tolist() == [["N", "S"], ["N", "W"], ["S", "W"]]
+    s = df["nps"].to_numpy()
+    parts = {g: _wald(s[(df["region"] == g).to_numpy()]) for g in "NSW"}
+    p_hand = []
+    for (a, b), row in zip([("N", "S"), ("N", "W"), ("S", "W")], pairs.itertuples(), strict=True):
+        d = parts[a][0] - parts[b][0]
+        se = math.sqrt(parts[a][1] + parts[b][1])
+        assert row.estimate == pytest.approx(100 * d, rel=1e-12)
+        assert row.se == pytest.approx(100 * se, rel=1e-12)
+        assert row.ci_low == pytest.approx(100 * (d - 1.959963984540054 * se), rel=1e-9)
+        p_hand.append(2 * sps.norm.sf(abs(d / se)))
+    assert pairs["p_value"].to_numpy() == pytest.approx(p_hand, rel=1e-9)
+    holm = multipletests(p_hand, method="holm")[1]
+    assert pairs["p_adjusted"].to_numpy() == pytest.approx(holm, rel=1e-9)
+    assert pairs["significant"].tolist() == list(holm < 0.05)
+
+
+def test_segment_pairs_families_are_per_measure_and_column():
+    df = _pairs_frame().assign(channel=["web", "app"] * 95, csat=np.tile([5, 4, 2, 1, 3], 38))
+    table = voc.segment_table(df, segments=["region", "channel"])
+    pairs = voc.segment_pairs(table)
+    sizes = pairs.groupby(["metric", "segment"]).size().to_dict()
+    assert sizes == {("csat", "channel"): 1, ("csat", "region"): 3, ("nps", "channel"): 1,
+                     ("nps", "region"): 3}  # fmt: skip
+    # a one-test family is not adjusted
+    one = pairs[pairs["segment"] == "channel"]
+    assert (one["p_adjusted"] == one["p_value"]).all()
+    with pytest.raises(ValueError, match="lacks"):
+        voc.segment_pairs(table.drop(columns="se"))
+
+
+def test_segment_rows_letters_list_the_groups_each_beats():
+    import dataclasses
+
+    df = _pairs_frame()
+    table = voc.segment_table(df, segments=["region"]).assign(base="headline")
+    fake = voc.analyse(df.assign(comment="bill too high"), codeframe=CODEFRAME)
+    fake = dataclasses.replace(fake, segments=table, pairs=voc.segment_pairs(table))
+    rows = narrative_voc.segment_rows(fake).reset_index().set_index("Group")
+    assert rows["Letter"].tolist() == ["A", "B", "C"]
+    sig = fake.pairs.set_index(["level", "versus"])["significant"]
+    assert sig[("N", "S")] and sig[("N", "W")] and sig[("S", "W")]
+    # N (NPS 50) beats S (-25) and W (20); W beats S; S beats nobody
+    assert rows["Higher than"].to_dict() == {"N": "BC", "S": "", "W": "B"}
