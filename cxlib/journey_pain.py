@@ -17,7 +17,6 @@ from scipy import stats as _sps
 
 from cxlib import stats
 from cxlib._stats_common import (
-    adjust,
     check_columns,
     check_confidence,
     check_frame,
@@ -107,7 +106,7 @@ def channel_consistency(
     touchpoint, score : str
         Column roles.
     p_adjust : {"holm", "fdr_bh", "bonferroni"}, default "holm"
-        Multiplicity control across stages.
+        Multiplicity control across stages (:func:`cxlib.stats.adjust_pvalues`).
     confidence : float, default 0.95
         Coverage of the gap's interval.
     min_n : int, default 30
@@ -177,7 +176,8 @@ def channel_consistency(
             "worst_mean", "n", "estimate", "ci_low", "ci_high", "statistic", "df_num",
             "df_denom", "p_value", "p_adjusted", "small_n"]  # fmt: skip
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "p_adjusted"])
-    out.insert(len(cols) - 2, "p_adjusted", adjust(out["p_value"].to_numpy(float), p_adjust))
+    adjusted = stats.adjust_pvalues(out["p_value"].to_numpy(float), method=p_adjust)
+    out.insert(len(cols) - 2, "p_adjusted", adjusted)
     return out
 
 
