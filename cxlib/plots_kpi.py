@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cxlib.narrative_kpi import value_text
+from cxlib.plots import cycle_colours, new_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,20 +43,6 @@ _UNITS = {
     "mean": "scale points",
     "rate": "per month",
 }
-
-
-def _palette() -> list[str]:
-    import matplotlib as mpl
-
-    return list(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _figure(size: tuple[float, float]) -> Figure:
@@ -152,8 +139,8 @@ def kpi_tree(tree: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
     pos = _layout(tree)
     leaves = max(1, sum(1 for _, y in pos.values() if float(y).is_integer()))
-    ax = _axes(ax, (13, max(4.0, 0.42 * leaves + 1.5)))
-    colours = _palette()
+    ax = new_axes(ax, size=(13, max(4.0, 0.42 * leaves + 1.5)))
+    colours = cycle_colours()
     level_colour = {"goal": colours[0], "cx": colours[1 % len(colours)]}
     level_colour.update(operational=colours[2 % len(colours)], business=colours[3 % len(colours)])
     for row in tree.itertuples():
@@ -238,7 +225,7 @@ def churn_by_group(churn: pd.DataFrame | None, *, ax: Axes | None = None) -> Axe
     >>> [round(float(p.get_height()), 1) for p in churn_by_group(churn).patches]
     [30.0, 10.0]
     """
-    ax = _axes(ax, (7, 4))
+    ax = new_axes(ax, size=(7, 4))
     ax.set_title("Churn by NPS group, with 95% confidence intervals")
     if churn is None or churn.empty:
         ax.text(0.5, 0.5, "No churn data: the customer table has no churned column",
@@ -249,7 +236,7 @@ def churn_by_group(churn: pd.DataFrame | None, *, ax: Axes | None = None) -> Axe
     names = {"detractor": "Detractors", "passive": "Passives", "promoter": "Promoters"}
     names["all"] = "All"
     x = np.arange(len(data))
-    colours = _palette()
+    colours = cycle_colours()
     bars = ax.bar(x, data["estimate"] * 100, color=colours[0], width=0.6)
     for bar, small in zip(bars, data["small_n"], strict=True):
         if small:
@@ -300,7 +287,7 @@ def health_kpis(kpis: pd.DataFrame, *, confidence: float = 0.95) -> Figure:
     fig = _figure((3.2 * max(1, len(rows)), 3.2))
     axes = fig.subplots(1, max(1, len(rows)))
     axes = np.atleast_1d(axes)
-    colour = _palette()[0]
+    colour = cycle_colours()[0]
     for ax, (_, r) in zip(axes, rows.iterrows(), strict=False):
         scale = 100.0 if r["metric"] == "share" else 1.0
         small = bool(r["small_n"])
@@ -492,7 +479,7 @@ def control_charts(charts: pd.DataFrame) -> Figure:
     fig = _figure((8, 2.8 * max(1, len(names))))
     axes = fig.subplots(len(names) or 1, 1)
     axes = np.atleast_1d(axes)
-    colour = _palette()[0]
+    colour = cycle_colours()[0]
     for ax, name in zip(axes, names, strict=False):
         c = charts[charts["chart"] == name].reset_index(drop=True)
         scale = 1.0 if name == "nps" else 100.0

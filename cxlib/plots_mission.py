@@ -7,19 +7,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cxlib.plots import cycle_colours
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from cxlib.mission import GoalPerformance
 
 __all__ = ["alignment_matrix", "goal_performance"]
-
-
-def _cycle_colour(index: int = 0) -> str:
-    import matplotlib as mpl
-
-    colours = mpl.rcParams["axes.prop_cycle"].by_key().get("color", ["#1F4E79"])
-    return colours[index % len(colours)]
 
 
 def alignment_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -44,7 +39,7 @@ def alignment_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         width = max(5.0, 1.6 * matrix.shape[1] + 3)
         _, ax = plt.subplots(figsize=(width, 0.6 * matrix.shape[0] + 2))
     values = matrix.to_numpy(dtype=float)
-    cmap = ListedColormap(["#F2F2F2", _cycle_colour(0)])
+    cmap = ListedColormap(["#F2F2F2", cycle_colours()[0]])
     ax.imshow(values, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     for (row, col), hit in np.ndenumerate(values):
         if hit:
@@ -93,7 +88,7 @@ def goal_performance(perf: GoalPerformance, *, ax: Axes | None = None) -> Axes:
         [0],
         [perf.estimate * 100],
         xerr=np.asarray(err) * 100,
-        color=_cycle_colour(0),
+        color=cycle_colours()[0],
         hatch="//" if perf.small_n else None,
         capsize=6,
         height=0.5,
