@@ -339,7 +339,28 @@ def bias(result: VocResult) -> str:
             text += " The survey weights do not correct "
         text += ", ".join(left) + ": scores lean towards the groups that answer more often."
     else:
-        text += " The responses carry no weights; consider raking them to the base."
+        text += " The responses carry no weights."
+    return text + _raking(result)
+
+
+def _raking(result: VocResult) -> str:
+    """Say what raking to the base's margins would do."""
+    rk, after = result.raking, result.bias_raked
+    if rk is None or after is None:
+        return ""
+    v = after.variables.set_index("variable").loc[list(rk.variables)]
+    worst = float(v["max_abs_std_diff_weighted"].max())
+    fixed = bool((v["max_abs_std_diff_weighted"] < after.threshold).all())
+    text = (
+        " Raking the responses to the customer base's mix of "
+        + ", ".join(_e(label(x)) for x in rk.variables)
+        + f" brings the largest standardized difference on those to {worst:.2f}"
+        + (" (corrected)" if fixed else f" (still at or above {after.threshold:g})")
+        + f"; it costs precision: design effect {rk.design_effect:.2f}, effective base "
+        + f"{rk.n_eff:,.0f} of {rk.n:,} responses"
+        + ("" if rk.n_trimmed == 0 else f", {rk.n_trimmed:,} weights trimmed at {rk.cap:g}x")
+        + ("." if rk.converged else ", margins not fully met after trimming.")
+    )
     return text
 
 
@@ -425,11 +446,15 @@ def segment_rows(result: VocResult, metric: str = "nps") -> pd.DataFrame:
 
 
 def bias_rows(result: VocResult) -> pd.DataFrame:
-    """Return the response-bias table (shares as 0..1, means as numbers) for display."""
+    """Return the response-bias table (shares as 0..1, means as numbers) for display.
+
+    With raking weights (``result.bias_raked``), ``Std. difference, raked`` shows each
+    standardized difference after raking.
+    """
     if result.bias is None:
         return pd.DataFrame()
     lv = result.bias.levels
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "Profile": lv["variable"].map(label).str.capitalize(),
             "Group": lv["level"].fillna("mean"),
@@ -439,4 +464,9 @@ def bias_rows(result: VocResult) -> pd.DataFrame:
             "Std. difference": lv["std_diff"],
             "Std. difference, weighted": lv["std_diff_weighted"],
         }
-    ).set_index(["Profile", "Group"])
+    )
+    if result.bias_raked is not None:
+        after = result.bias_raked.levels.set_index(["variable", "level"])["std_diff_weighted"]
+        keys = pd.MultiIndex.from_arrays([lv["variable"], lv["level"]])
+        out["Std. difference, raked"] = after.reindex(keys).to_numpy()
+    return out.set_index(["Profile", "Group"])

@@ -22,7 +22,7 @@ from cxlib._stats_common import check_confidence, check_frame, check_min_n
 from cxlib.drivers import DriverDataError, DriverResult, key_drivers
 from cxlib.drivers_extra import DetractorResult, detractor_drivers, importance_performance
 from cxlib.text import Codeframe, suggest_themes
-from cxlib.voc_bias import BiasCheck, response_bias
+from cxlib.voc_bias import BiasCheck, RakingResult, rake, response_bias
 from cxlib.voc_metrics import (
     METRICS,
     attach_segments,
@@ -175,6 +175,8 @@ class VocResult:
     min_n: int
     notes: tuple[str, ...] = ()
     pairs: pd.DataFrame | None = field(default=None, repr=False)
+    raking: RakingResult | None = field(default=None, repr=False)
+    bias_raked: BiasCheck | None = field(default=None, repr=False)
 
     def metric(self, key: str) -> dict[str, Any]:
         """Return one headline row (``"nps"``, ``"csat"``, ``"ces"``) as a dict."""
@@ -234,6 +236,8 @@ class VocResult:
             "detractor_drivers": None if self.detractors is None else self.detractors.to_dict(),
             "importance_performance": _records(self.quadrants),
             "response_bias": None if self.bias is None else self.bias.to_dict(),
+            "raking": None if self.raking is None else self.raking.to_dict(),
+            "response_bias_raked": None if self.bias_raked is None else self.bias_raked.to_dict(),
         }
 
 
@@ -306,6 +310,22 @@ def _comments(data, codeframe, names, weight, p_adjust, confidence, min_n, per_t
     )  # fmt: skip
     suggestions = suggest_themes(ca.redacted, ca.tags, n_themes=k, seed=seed)
     return ca, themes, verbatims, suggestions
+
+
+def _bias(base, customers, personas, weight, threshold):
+    """Run the response-bias check, and rake on the biased categorical columns."""
+    if customers is None or "customer_id" not in base.columns:
+        return None, None, None
+    profile = attach_segments(customers, personas=personas)
+    options = {"categorical": ("region", "primary_channel", "persona"), "threshold": threshold}
+    bias = response_bias(base, profile, weight=weight, **options)
+    v = bias.variables
+    biased = [] if v.empty else v.loc[v["material"] & (v["kind"] == "categorical"), "variable"]
+    if len(biased) == 0:
+        return bias, None, None
+    raking = rake(base, profile, categorical=list(biased), weight=weight)
+    raked = base.assign(_raked_weight=raking.weights.to_numpy())
+    return bias, raking, response_bias(raked, profile, weight="_raked_weight", **options)
 
 
 def analyse(
@@ -399,6 +419,11 @@ def analyse(
     capitalised forms only, so a customer called Price has "Mr Price" redacted while
     "the price is high" keeps its word.
 
+    When the bias check finds respondents materially off the base on region, primary
+    channel or persona, raking weights to the base's margins on those columns are
+    offered (``raking``) with the check repeated under them (``bias_raked``); the page's
+    figures keep the survey weights.
+
     Parts that cannot be computed (no attributes declared, too few complete ratings) are
     listed in ``notes`` rather than failing the step.
 
@@ -441,16 +466,7 @@ def analyse(
     kd, det, quadrants = _drivers(
         base, attributes, weight, driver_method, n_boot, confidence, seed, min_n, notes
     )
-    bias = None
-    if customers is not None and "customer_id" in base.columns:
-        profile = attach_segments(customers, personas=personas)
-        bias = response_bias(
-            base,
-            profile,
-            categorical=("region", "primary_channel", "persona"),
-            weight=weight,
-            threshold=bias_threshold,
-        )
+    bias, raking, bias_raked = _bias(base, customers, personas, weight, bias_threshold)
     return VocResult(
         headline=headline_metrics(base, weight=weight, confidence=confidence, min_n=min_n),
         segments=segments,
@@ -476,6 +492,8 @@ def analyse(
         min_n=min_n,
         notes=tuple(notes),
         pairs=segment_pairs(segments, p_adjust=p_adjust, confidence=confidence),
+        raking=raking,
+        bias_raked=bias_raked,
     )
 
 

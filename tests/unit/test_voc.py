@@ -726,3 +726,58 @@ def test_segment_rows_letters_list_the_groups_each_beats():
     assert sig[("N", "S")] and sig[("N", "W")] and sig[("S", "W")]
     # N (NPS 50) beats S (-25) and W (20); W beats S; S beats nobody
     assert rows["Higher than"].to_dict() == {"N": "BC", "S": "", "W": "B"}
+
+
+# --------------------------------------------------------------------------- raking
+
+
+def test_rake_reproduces_margins_and_the_hand_worked_2x2_solution():
+    # Sample cells AX 3, AY 1, BX 1, BY 1; targets 1/2 for every level. Raking keeps the
+    # sample's odds ratio (3) and meets the margins (3 of 6 each): cell totals T with
+    # T_AX = T_BY, T_AY = T_BX = 3 - T_AX and T_AX^2 / (3 - T_AX)^2 = 3, so
+    # T_AX = 3 sqrt(3) / (1 + sqrt(3)). Weights per response are T / cell count.
+    cust = pd.DataFrame(
+        {"customer_id": range(8), "region": list("AAAABBBB"), "channel": list("XXYYXXYY")}
+    )
+    resp = pd.DataFrame({"customer_id": [0, 0, 1, 2, 4, 6]})  # AX AX AX AY BX BY
+    out = voc_bias.rake(resp, cust, categorical=["region", "channel"], tol=1e-12)
+    r3 = math.sqrt(3)
+    t_ax = 3 * r3 / (1 + r3)
+    expected = [t_ax / 3] * 3 + [3 - t_ax, 3 - t_ax, t_ax]
+    np.testing.assert_allclose(out.weights.to_numpy(), expected, atol=1e-6)
+    np.testing.assert_allclose(out.margins["achieved"], 0.5, atol=1e-6)
+    np.testing.assert_allclose(out.margins["before"], [4 / 6, 2 / 6, 4 / 6, 2 / 6])
+    assert out.converged and out.n_trimmed == 0
+    w = np.array(expected)
+    assert out.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum(), rel=1e-6)
+    assert out.design_effect == pytest.approx(6 / out.n_eff, rel=1e-12)
+
+
+def test_rake_trims_at_the_cap_and_says_when_margins_are_missed():
+    # One respondent of region B out of 20, base half B: untrimmed weight 10x the mean
+    cust = pd.DataFrame({"customer_id": range(40), "region": ["A"] * 20 + ["B"] * 20})
+    resp = pd.DataFrame({"customer_id": list(range(19)) + [20]})
+    free = voc_bias.rake(resp, cust, categorical=["region"], cap=100.0)
+    assert free.weights.iloc[-1] == pytest.approx(10.0) and free.converged
+    capped = voc_bias.rake(resp, cust, categorical=["region"], cap=5.0)
+    assert capped.weights.max() <= 5.0 + 1e-9 and capped.n_trimmed == 1
+    assert not capped.converged and capped.max_abs_error > 0.1
+    assert capped.weights.mean() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="cap"):
+        voc_bias.rake(resp, cust, categorical=["region"], cap=1.0)
+    with pytest.raises(ValueError, match="none of"):
+        voc_bias.rake(resp, cust, categorical=["tenure"])
+
+
+def test_analyse_offers_raking_when_respondents_are_biased(result, demo):
+    assert not result.bias.material and result.raking is None  # unbiased: nothing offered
+    result = demo[0]
+    assert result.bias.material
+    rk, after = result.raking, result.bias_raked
+    assert rk is not None and after is not None and rk.converged
+    raked = after.variables.set_index("variable").loc[list(rk.variables)]
+    assert (raked["max_abs_std_diff_weighted"] < 1e-6).all()
+    assert rk.design_effect >= 1.0
+    text = narrative_voc.bias(result)
+    assert "Raking" in text and "design effect" in text
+    assert "Std. difference, raked" in narrative_voc.bias_rows(result).columns
