@@ -9,11 +9,19 @@ a legend note; every chart states its base (n).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from cxlib.plots import MUTED as _GREY
+from cxlib.plots import SMALL_ALPHA as _SMALL_ALPHA
+from cxlib.plots import SMALL_HATCH as _HATCH
+from cxlib.plots import cycle_colours as _palette
+from cxlib.plots import mark_small as _flag
+from cxlib.plots import new_axes
+from cxlib.plots import require_columns as _check
+from cxlib.plots import small_base_handle as _small_patch
 
 __all__ = [
     "channel_gaps",
@@ -25,48 +33,12 @@ __all__ = [
     "touchpoint_scores",
 ]
 
-_SMALL_ALPHA = 0.35
-_HATCH = "///"
-_GREY = "#8C8C8C"
-_CMAP = "RdYlGn"
-
 
 def _axes(ax: Any, size: tuple[float, float] = (9, 4.8)) -> Any:
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
+    return new_axes(ax, size=size)
 
 
-def _palette() -> list[str]:
-    import matplotlib as mpl
-
-    return list(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
-
-
-def _check(table: Any, columns: Sequence[str], name: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame, found {type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}")
-    return table
-
-
-def _small_patch(min_n: int):
-    from matplotlib.patches import Patch
-
-    return Patch(
-        facecolor="white", edgecolor=_GREY, hatch=_HATCH, label=f"n < {min_n}: indicative only"
-    )
-
-
-def _flag(bars, small) -> None:
-    for bar, flag in zip(bars, small, strict=True):
-        if flag:
-            bar.set_alpha(_SMALL_ALPHA)
-            bar.set_hatch(_HATCH)
+_CMAP = "RdYlGn"
 
 
 def _hbars(ax, labels, values, low, high, small, colour) -> Any:

@@ -22,6 +22,12 @@ from cxlib.narrative import pct
 from cxlib.narrative_journey import signed
 from cxlib.personas import PersonaModel
 from cxlib.personas_profile import PersonaProfile
+from cxlib.plots import MUTED as _GREY
+from cxlib.plots import cycle_colours as _palette
+from cxlib.plots import empty_chart, new_axes
+from cxlib.plots import mark_small as _flag
+from cxlib.plots import require_columns as _check
+from cxlib.plots import small_base_handle as _small_patch
 
 __all__ = [
     "PersonaCards",
@@ -32,55 +38,13 @@ __all__ = [
     "persona_sizes",
 ]
 
-_SMALL_ALPHA = 0.35
-_HATCH = "///"
-_GREY = "#8C8C8C"
-
 
 def _axes(ax: Any, size: tuple[float, float] = (8, 4.5)) -> Any:
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
-
-
-def _palette() -> list[str]:
-    import matplotlib as mpl
-
-    return list(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
-
-
-def _check(table: Any, columns: Sequence[str], name: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame, found {type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}")
-    return table
-
-
-def _small_patch(min_n: int):
-    from matplotlib.patches import Patch
-
-    return Patch(facecolor="white", edgecolor=_GREY, hatch=_HATCH,
-                 label=f"Small base (n < {min_n}): indicative only")  # fmt: skip
+    return new_axes(ax, size=size)
 
 
 def _notice(ax: Any, text: str, title: str) -> Any:
-    """Draw a short message instead of a chart when there is nothing to show."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color=_GREY)
-    ax.set_title(title)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
-def _flag(bars, small) -> None:
-    for bar, flag in zip(bars, small, strict=True):
-        if flag:
-            bar.set_alpha(_SMALL_ALPHA)
-            bar.set_hatch(_HATCH)
+    return empty_chart(ax, text, title=title)
 
 
 # --------------------------------------------------------------------------- charts
