@@ -9,6 +9,7 @@ function, :func:`headline`, feeds the executive index, which escapes it there.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from cxlib.voc import VocResult
 __all__ = [
     "bias",
     "bias_rows",
+    "close_the_loop",
     "detractors",
     "drivers",
     "headline",
@@ -362,6 +364,21 @@ def _raking(result: VocResult) -> str:
         + ("." if rk.converged else ", margins not fully met after trimming.")
     )
     return text
+
+
+def close_the_loop(result: VocResult, path: Path | str | None) -> str:
+    """Say how many detractors are listed for follow-up and where the file is."""
+    f = result.follow_up
+    if f is None or f.empty:
+        return "No detractor in this wave, so there is no one to call back."
+    with_comment = int(f["comment"].notna().sum())
+    where = "" if path is None else f" in `{Path(path).name}` in this run's results folder"
+    return (
+        f"{len(f):,} detractors (score 0-6) are listed for follow-up{where}, lowest score "
+        f"first, {with_comment:,} of them with their comment (personal details removed) "
+        "and the themes it raises: one row per response, with customer id, wave, "
+        "touchpoint and channel, ready for the frontline teams to call back."
+    )
 
 
 def summary(result: VocResult) -> str:

@@ -31,7 +31,7 @@ from cxlib.voc_metrics import (
     segment_pairs,
     segment_table,
 )
-from cxlib.voc_text import analyse_comments, sample_verbatims, theme_table
+from cxlib.voc_text import analyse_comments, close_the_loop, sample_verbatims, theme_table
 
 __all__ = [
     "METRICS",
@@ -177,6 +177,7 @@ class VocResult:
     pairs: pd.DataFrame | None = field(default=None, repr=False)
     raking: RakingResult | None = field(default=None, repr=False)
     bias_raked: BiasCheck | None = field(default=None, repr=False)
+    follow_up: pd.DataFrame | None = field(default=None, repr=False)
 
     def metric(self, key: str) -> dict[str, Any]:
         """Return one headline row (``"nps"``, ``"csat"``, ``"ces"``) as a dict."""
@@ -494,6 +495,7 @@ def analyse(
         pairs=segment_pairs(segments, p_adjust=p_adjust, confidence=confidence),
         raking=raking,
         bias_raked=bias_raked,
+        follow_up=close_the_loop(data, ca.redacted, ca.tags) if "nps" in data else None,
     )
 
 

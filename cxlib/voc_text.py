@@ -33,7 +33,13 @@ from cxlib._stats_common import (
 )
 from cxlib.stats_compare import two_proportion_test
 
-__all__ = ["CommentAnalysis", "analyse_comments", "sample_verbatims", "theme_table"]
+__all__ = [
+    "CommentAnalysis",
+    "analyse_comments",
+    "close_the_loop",
+    "sample_verbatims",
+    "theme_table",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -489,3 +495,92 @@ def sample_verbatims(
         pd.Series(cand["text"].to_numpy(), dtype=object), names=names
     ).redacted.to_numpy()
     return out.reset_index(drop=True)
+
+
+_FOLLOW_UP = ("response_id", "customer_id", "wave", "nps", "themes", "comment")
+_FOLLOW_UP += ("touchpoint_id", "channel")
+
+
+def close_the_loop(
+    responses: pd.DataFrame,
+    redacted: pd.Series,
+    tags: pd.DataFrame,
+    *,
+    score: Hashable = "nps",
+    detractor_max: float = 6,
+) -> pd.DataFrame:
+    """List the detractors to follow up, with their themes and redacted comment.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Responses (any of ``response_id``, ``customer_id``, ``wave``, ``touchpoint_id``,
+        ``channel``, and the score column).
+    redacted : pandas.Series
+        Redacted comments, indexed like ``responses``
+        (:attr:`CommentAnalysis.redacted`); never the raw comments.
+    tags : pandas.DataFrame
+        Long tags of :func:`analyse_comments` (``response`` = index label, ``theme``,
+        ``negated``); negated mentions are left out.
+    score : str, default "nps"
+        The 0-10 score column.
+    detractor_max : float, default 6
+        Highest score that counts as a detractor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per detractor, lowest score first (then in the responses' order):
+        ``response_id``, ``customer_id``, ``wave``, ``nps``, ``themes`` (theme names
+        joined by ``"; "``, in codeframe order), ``comment`` (redacted), ``touchpoint_id``
+        and ``channel``; columns absent from ``responses`` are left out.
+
+    Raises
+    ------
+    ValueError
+        If the score column is missing or ``redacted`` is not indexed like ``responses``.
+
+    Notes
+    -----
+    Detractors score 0-6 on the 0-10 likelihood to recommend (Reichheld 2003). The list
+    is for frontline teams to call back customers ("close the loop"); it carries only
+    redacted text, and :func:`cxlib.export.safe_csv` neutralises formula-like cells when
+    it is written.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review,
+    81(12), 46-54.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"response_id": ["r1", "r2", "r3"], "nps": [3, 9, 6]})
+    >>> red = pd.Series(["bill wrong, call [phone]", "great", None])
+    >>> tags = pd.DataFrame({"response": [0], "theme": ["Billing"], "negated": [False]})
+    >>> close_the_loop(df, red, tags)[["response_id", "themes", "comment"]].values.tolist()
+    [['r1', 'Billing', 'bill wrong, call [phone]'], ['r3', '', nan]]
+    """
+    if score not in responses.columns:
+        raise ValueError(f"responses has no {score!r} column")
+    if not redacted.index.equals(responses.index):
+        raise ValueError("redacted must be indexed like responses")
+    s = pd.to_numeric(responses[score], errors="coerce").to_numpy(dtype=float)
+    det = s <= detractor_max
+    live = tags[~tags["negated"].to_numpy(dtype=bool)] if "negated" in tags else tags
+    names = pd.Series(live["theme"].astype(str).to_numpy(dtype=object), index=live["response"])
+    joined = names.groupby(level=0, sort=False).agg("; ".join)
+    rows = responses.loc[det]
+    out = pd.DataFrame(index=rows.index)
+    for col in _FOLLOW_UP:
+        if col == "themes":
+            themes = joined.reindex(rows.index).to_numpy(dtype=object)
+            out[col] = np.where(pd.isna(themes), "", themes)
+        elif col == "comment":
+            out[col] = redacted.loc[det].to_numpy(dtype=object)
+        elif col == "nps":
+            out[col] = s[det]
+        elif col in rows.columns:
+            out[col] = rows[col].to_numpy()
+    order = np.argsort(s[det], kind="stable")
+    return out.iloc[order].reset_index(drop=True)

@@ -781,3 +781,50 @@ def test_analyse_offers_raking_when_respondents_are_biased(result, demo):
     text = narrative_voc.bias(result)
     assert "Raking" in text and "design effect" in text
     assert "Std. difference, raked" in narrative_voc.bias_rows(result).columns
+
+
+# --------------------------------------------------------------------------- close the loop
+
+
+def test_close_the_loop_lists_detractors_redacted_and_csv_safe(tmp_path):
+    from cxlib.export import safe_csv
+
+    df = make_responses(n=300, seed=5)
+    det = np.flatnonzero(df["nps"].to_numpy() <= 6)
+    planted = {
+        det[0]: '=HYPERLINK("http://x.example") bill wrong, Olivia Smith 07700 900123',
+        det[1]: "+44 7700 900123 call me, the price is high",
+        det[2]: "@SUM(A1) mail jo.smith@example.com",
+        det[3]: "-2+3 card 4111 1111 1111 1111 Mr Price",
+    }
+    for i, comment in planted.items():
+        df.loc[i, "comment"] = comment
+    res = voc.analyse(df, codeframe=CODEFRAME, customers=make_customers(), n_boot=50)
+    f = res.follow_up
+    assert len(f) == int((df["nps"] <= 6).sum())
+    assert list(f.columns) == [
+        "response_id", "customer_id", "wave", "nps", "themes", "comment", "touchpoint_id",
+        "channel",
+    ]  # fmt: skip
+    assert f["nps"].is_monotonic_increasing and (f["nps"] <= 6).all()
+    row = f.set_index("response_id").loc[df.loc[det[0], "response_id"]]
+    assert row["themes"] == "Billing"
+    path = safe_csv(f, tmp_path / "close_the_loop.csv")
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    comments = back.set_index("response_id")["comment"]
+    expected = {
+        det[0]: '\'=HYPERLINK("http://x.example") bill wrong, [name] [name] [phone]',
+        det[1]: "[phone] call me, the price is high",  # redacted first: no formula left
+        det[2]: "'@SUM(A1) mail [email]",
+        det[3]: "'-2+3 card [card] Mr [name]",
+    }
+    for i, comment in expected.items():
+        assert comments[df.loc[i, "response_id"]] == comment
+    raw = path.read_text(encoding="utf-8")
+    for pii in ("07700 900123", "jo.smith@example.com", "4111", "Olivia", "Smith", "Mr Price"):
+        assert pii not in raw
+    text_cells = back.drop(columns="nps")  # numbers (-0.0 here) are not formulas
+    formula = text_cells.apply(lambda c: c.str.match(r"^[=+\-@\t\r]")).to_numpy()
+    assert not formula.any()
+    sentence = narrative_voc.close_the_loop(res, path)
+    assert f"{len(f):,} detractors" in sentence and "`close_the_loop.csv`" in sentence
