@@ -98,16 +98,32 @@ def _name_forms(name: str) -> set[str]:
     return {name, name[:1].upper() + name[1:], name.title(), name.upper()}
 
 
-def _name_regex(names: Iterable[str]) -> re.Pattern | None:
+def _name_regex(names: Iterable[str], *, any_case: bool = False) -> re.Pattern | None:
     cleaned = {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
     forms = {f for n in cleaned for f in _name_forms(n)}
     if not forms:
         return None
     alternatives = sorted((re.escape(n).replace(r"\ ", r"\s+") for n in forms), key=len)
-    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)")
+    flags = "(?i)" if any_case else ""
+    return re.compile(flags + r"(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)")
 
 
-def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
+def _lower_case_names(current: pd.Series, names: Iterable[str]) -> pd.Series:
+    """Match ``names`` in any case in the texts written without a capital letter."""
+    pattern = _name_regex(names, any_case=True)
+    if pattern is None:
+        return current
+    bare = current.str.replace(r"\[(?:url|email|iban|card|phone|name)\]", "", regex=True)
+    lower = bare.str.islower().fillna(False).to_numpy(dtype=bool)
+    if lower.any():
+        current = current.copy()
+        current[lower] = current[lower].str.replace(pattern, "[name]", regex=True)
+    return current
+
+
+def redact(
+    texts: pd.Series, *, names: Iterable[str] = (), lower_case_names: Iterable[str] = ()
+) -> RedactionResult:
     """Replace personal data in free-text comments with tokens.
 
     Parameters
@@ -154,8 +170,8 @@ def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
        ("Price", "PRICE", and the name as given). A surname that is also a common word
        is thus removed where it is written as a name ("Mr Price called") but not as the
        word ("the price is high"); the word still goes at the start of a sentence
-       ("Price went up"), the price of certainty. A name written all in lower case is
-       missed unless it was listed that way.
+       ("Price went up"), the price of certainty. In a comment written without any
+       capital letter, ``lower_case_names`` are matched in any case as well.
 
     Recall is high for the formats above but no pattern list catches everything;
     redaction reduces, it does not remove, the need to review verbatims.
@@ -194,6 +210,8 @@ def redact(texts: pd.Series, *, names: Iterable[str] = ()) -> RedactionResult:
         before = current.str.count(re.escape(token)).fillna(0).to_numpy()
         if pattern is not None:
             current = current.str.replace(pattern, repl, regex=True)
+        if kind == "name":
+            current = _lower_case_names(current, lower_case_names)
         after = current.str.count(re.escape(token)).fillna(0).to_numpy()
         added = np.maximum(after - before, 0)
         rows.append((kind, int(added.sum()), int((added > 0).sum())))

@@ -242,13 +242,17 @@ class VocResult:
         }
 
 
-def _customer_names(customers: pd.DataFrame | None) -> list[str]:
-    """Return the customers' first and last names, to redact."""
+def _customer_names(customers: pd.DataFrame | None) -> tuple[list[str], list[str]]:
+    """Return the customers' first and last names, and their first names, to redact."""
     if customers is None:
-        return []
-    cols = [c for c in ("first_name", "last_name") if c in customers.columns]
-    values = pd.unique(customers[cols].to_numpy(dtype=object).ravel()) if cols else []
-    return [v for v in values if isinstance(v, str)]
+        return [], []
+
+    def values(cols: list[str]) -> list[str]:
+        cols = [c for c in cols if c in customers.columns]
+        found = pd.unique(customers[cols].to_numpy(dtype=object).ravel()) if cols else []
+        return [v for v in found if isinstance(v, str)]
+
+    return values(["first_name", "last_name"]), values(["first_name"])
 
 
 def _tags_by_id(tags: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
@@ -297,7 +301,8 @@ def _drivers(base, attributes, weight, method, n_boot, confidence, seed, min_n, 
 
 
 def _comments(data, codeframe, names, weight, p_adjust, confidence, min_n, per_theme, k, seed):
-    ca = analyse_comments(data["comment"], codeframe, names=names)
+    names, first = names
+    ca = analyse_comments(data["comment"], codeframe, names=names, first_names=first)
     keep = [c for c in ("response_id", "nps", "comment", weight) if c and c in data.columns]
     scored = data[keep].assign(sentiment=ca.sentiment["compound"])  # only the columns needed
     themes = theme_table(
@@ -306,7 +311,8 @@ def _comments(data, codeframe, names, weight, p_adjust, confidence, min_n, per_t
     order = themes.sort_values("n_mentions", ascending=False, kind="stable")
     order = order.loc[order["n_mentions"] > 0, "theme"].tolist()
     verbatims = sample_verbatims(
-        scored.assign(comment=ca.redacted), ca.tags, names=names, per_theme=per_theme,
+        scored.assign(comment=ca.redacted), ca.tags, names=names, first_names=first,
+        per_theme=per_theme,
         themes=order, seed=seed,
     )  # fmt: skip
     suggestions = suggest_themes(ca.redacted, ca.tags, n_themes=k, seed=seed)
@@ -418,7 +424,8 @@ def analyse(
     names when the customer table has them) before any of them is placed in a result;
     sentiment and tagging read the original text. Names are matched in their
     capitalised forms only, so a customer called Price has "Mr Price" redacted while
-    "the price is high" keeps its word.
+    "the price is high" keeps its word; in comments written without any capital, first
+    names are matched in any case too ("regards, isabella").
 
     When the bias check finds respondents materially off the base on region, primary
     channel or persona, raking weights to the base's margins on those columns are

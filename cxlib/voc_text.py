@@ -127,10 +127,10 @@ def _expand_tags(tags: pd.DataFrame, codes: np.ndarray, index: pd.Index) -> pd.D
 
 
 def _redact_distinct(
-    uniques: pd.Series, codes: np.ndarray, names: Iterable[str]
+    uniques: pd.Series, codes: np.ndarray, names: Iterable[str], first_names: Iterable[str]
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Redact each distinct text once; counts weighted by how often each text occurs."""
-    result = _redact.redact(uniques, names=names)
+    result = _redact.redact(uniques, names=names, lower_case_names=first_names)
     freq = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.int64)
     rows = []
     for kind in _redact.KINDS:
@@ -150,6 +150,7 @@ def analyse_comments(
     codeframe: _text.Codeframe | Mapping,
     *,
     names: Iterable[str] = (),
+    first_names: Iterable[str] = (),
 ) -> CommentAnalysis:
     """Redact, score and tag every comment, working once per distinct text.
 
@@ -162,6 +163,9 @@ def analyse_comments(
         The codeframe (see :func:`cxlib.text.tag_themes`).
     names : iterable of str, optional
         Customer first and last names to redact (see :func:`cxlib.redact.redact`).
+    first_names : iterable of str, optional
+        Names also redacted in any case in comments written without capitals
+        (``lower_case_names`` of :func:`cxlib.redact.redact`).
 
     Returns
     -------
@@ -215,7 +219,7 @@ def analyse_comments(
         else _text.Codeframe.from_dict(codeframe)
     )
     codes, uniques = _distinct(comments)
-    redacted_u, counts = _redact_distinct(uniques, codes, names)
+    redacted_u, counts = _redact_distinct(uniques, codes, names, first_names)
     sent_u = _text.sentiment(uniques)
     sent = pd.DataFrame(
         {
@@ -411,6 +415,7 @@ def sample_verbatims(
     score: Hashable = "nps",
     response_id: Hashable = "response_id",
     names: Iterable[str] = (),
+    first_names: Iterable[str] = (),
     per_theme: int = 3,
     themes: Iterable[str] | None = None,
     seed: int = 0,
@@ -427,6 +432,8 @@ def sample_verbatims(
         Column roles (the last two are optional: left out when absent).
     names : iterable of str, optional
         Customer names to redact.
+    first_names : iterable of str, optional
+        Names also redacted in any case in comments without capitals.
     per_theme : int, default 3
         Comments per theme (fewer when a theme has fewer distinct comments).
     themes : iterable of str, optional
@@ -492,7 +499,9 @@ def sample_verbatims(
         if col in responses.columns:
             out[col] = responses[col].to_numpy()[cand["pos"].to_numpy()]
     out["comment"] = _redact.redact(
-        pd.Series(cand["text"].to_numpy(), dtype=object), names=names
+        pd.Series(cand["text"].to_numpy(), dtype=object),
+        names=names,
+        lower_case_names=first_names,
     ).redacted.to_numpy()
     return out.reset_index(drop=True)
 

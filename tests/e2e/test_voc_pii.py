@@ -8,6 +8,7 @@ with papermill and rendered with :func:`cxlib.report.render_page`, and none of t
 strings, nor any customer's full name, may appear in the HTML or the close-the-loop CSV.
 """
 
+import io
 import re
 import shutil
 from pathlib import Path
@@ -75,6 +76,15 @@ def test_planted_pii_never_reaches_the_rendered_page_or_the_follow_up_file(page)
     for kind, values in planted.items():
         leaked = sorted(v for v in values if v in html or v in csv)
         assert not leaked, f"{kind}: {leaked[:5]}"
+    # planted first names, also in comments written all in lower case ("regards, isabella")
+    truth = pd.read_csv(DEMO / "truth" / "comments.csv")
+    follow = pd.read_csv(io.StringIO(csv), dtype=str, keep_default_na=False)
+    crm = pd.read_csv(DEMO / "inputs" / "crm_customers.csv", dtype=str)
+    first = dict(zip(crm["Customer ID"], crm["First name"], strict=True))
+    named = follow[follow["response_id"].isin(truth.loc[truth["pii"] == "name", "response_id"])]
+    assert len(named) > 0
+    for r in named.itertuples():
+        assert not re.search(rf"(?i)\b{re.escape(first[r.customer_id])}\b", r.comment), r.comment
     # the page does show redacted verbatims, so the check above had text to look at
     assert "[email]" in csv and "[phone]" in csv and "[card]" in csv
     assert "[name]" in csv or "[name]" in html

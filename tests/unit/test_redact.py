@@ -119,3 +119,16 @@ def test_names_case_sensitive_on_capitalised_forms():
         "mr price",
     ]
     assert out.to_dict()["name"] == 3
+
+
+def test_lower_case_names_only_in_texts_without_capitals():
+    # Planted in the demo: a whole comment in lower case ending "regards, isabella".
+    s = pd.Series(["regards, isabella", "Isabella here", "isabella Smith", "the price is high"])
+    out = redact(s, names=["Isabella", "Price"], lower_case_names=["Isabella"])
+    assert out.redacted.tolist() == [
+        "regards, [name]",
+        "[name] here",
+        "isabella Smith",  # has a capital: case rules apply, lower-case word kept
+        "the price is high",
+    ]
+    assert out.to_dict()["name"] == 2
