@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -74,18 +75,62 @@ def fresh_copy(cache: Path, n: int, target: Path) -> Path:
     return target
 
 
+class CpuMeter:
+    """CPU seconds used by this process and every process below it (workers, kernels).
+
+    Sampled every half second, keeping each process's last reading, so a process that
+    lives less than that is partly missed: the figure is a slight underestimate.
+    """
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._root = psutil.Process()
+        self._seen: dict[tuple[int, float], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        for proc in [self._root, *self._root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                self._seen[(proc.pid, proc.create_time())] = times.user + times.system
+            except psutil.Error:
+                continue
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self) -> CpuMeter:
+        self._sample()
+        self._start = dict(self._seen)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.seconds = sum(v - self._start.get(k, 0.0) for k, v in self._seen.items())
+
+
 def run_config(cache: Path, n: int, backend: str, workers: int, steps, tmp: Path):
     folder = fresh_copy(cache, n, tmp / f"{backend}-{workers}-{time.monotonic_ns()}")
     clients = batch.find_engagements(folder)
+    load = os.getloadavg()[0]
     start = time.perf_counter()
-    result = batch.run_batch(
-        clients, jobs=workers, steps=steps, use_dask=backend == "dask", progress=False
-    )
+    with CpuMeter() as cpu:
+        result = batch.run_batch(
+            clients, jobs=workers, steps=steps, use_dask=backend == "dask", progress=False
+        )
     wall = time.perf_counter() - start
     bad = [f"{r.client}: {r.status} {r.step} {r.error}" for r in result.results if not r.ok]
     per_client = statistics.median(r.seconds for r in result.results)
     shutil.rmtree(folder, ignore_errors=True)
-    return wall, per_client, bad
+    return wall, per_client, bad, cpu.seconds, load
 
 
 def throughput(args) -> None:
@@ -96,23 +141,29 @@ def throughput(args) -> None:
         f"{os.cpu_count()} cores; load average {load:.1f} at start"
     )
     walls: dict[tuple[str, int], list[float]] = {c: [] for c in CONFIGS}
+    cores: dict[tuple[str, int], list[float]] = {c: [] for c in CONFIGS}
     with tempfile.TemporaryDirectory(prefix="cx-bench-batch-") as tmp:
         for rep in range(args.repeat):
             for backend, workers in CONFIGS:
-                wall, per_client, bad = run_config(
+                wall, per_client, bad, cpu, load = run_config(
                     cache, args.clients, backend, workers, args.steps, Path(tmp)
                 )
                 walls[(backend, workers)].append(wall)
+                cores[(backend, workers)].append(cpu / wall)
                 print(
                     f"  run {rep + 1}: {backend:<9} {workers} worker(s): {wall:7.1f} s wall, "
-                    f"{60 * args.clients / wall:5.1f} clients/min, median {per_client:5.1f} s"
+                    f"{60 * args.clients / wall:5.1f} clients/min, median {per_client:5.1f} s, "
+                    f"{cpu / wall:.2f} cores busy, load before {load:.1f}"
                     + (f"  FAILED: {bad}" if bad else ""),
                     flush=True,
                 )
     med = {c: statistics.median(w) for c, w in walls.items()}
-    print(f"\n{'backend':<10} {'workers':>7} {'wall s':>8} {'clients/min':>12}")
+    print(f"\n{'backend':<10} {'workers':>7} {'wall s':>8} {'clients/min':>12} {'cores':>6}")
     for (backend, workers), wall in med.items():
-        print(f"{backend:<10} {workers:>7} {wall:8.1f} {60 * args.clients / wall:12.1f}")
+        busy = statistics.median(cores[(backend, workers)])
+        print(
+            f"{backend:<10} {workers:>7} {wall:8.1f} {60 * args.clients / wall:12.1f} {busy:6.2f}"
+        )
     print()
     for backend in ("processes", "dask"):
         speedup = med[(backend, 1)] / med[(backend, 2)]
@@ -124,6 +175,11 @@ def throughput(args) -> None:
         print(
             f"{workers} worker(s): Dask wall / pool wall = {ratio:.2f} ({verdict} the 10% target)"
         )
+    print(
+        "cores: CPU seconds of the batch's processes (workers and kernels) per wall second; "
+        "one worker keeps more than one core busy (the next kernel warms while a step runs), "
+        "which bounds what a second worker can add on two cores"
+    )
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
 

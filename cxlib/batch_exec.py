@@ -162,10 +162,35 @@ def _pool_task(index: int, label: str, folder: str, options: dict[str, Any]) -> 
         return run_client(folder, label=label, **options)
     finally:
         _BUSY = False
+        _end_leftover_kernels(label)
 
 
 def _dask_task(label: str, folder: str, options: dict[str, Any]) -> ClientResult:
-    return run_client(folder, label=label, **options)
+    try:
+        return run_client(folder, label=label, **options)
+    finally:
+        _end_leftover_kernels(label)
+
+
+def _end_leftover_kernels(label: str) -> int:
+    """Kill kernels this worker started that outlived their client; return how many.
+
+    Every kernel belongs to one step of one client and should be gone when the client is;
+    one caught in a slow shutdown when its worker exits would otherwise live on.
+    """
+    import psutil
+
+    ended = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                child.kill()
+                ended += 1
+        except psutil.Error:
+            continue
+    if ended:
+        print(f"cx batch: ended {ended} kernel(s) left running after {label}", file=sys.stderr)
+    return ended
 
 
 # --------------------------------------------------------------------------- reporting

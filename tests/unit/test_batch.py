@@ -646,3 +646,20 @@ def test_batch_command_usage_errors(tmp_path, batch_calls):
     assert not seen
     result = runner.invoke(cli.cli, ["batch", "--help"])
     assert "Example: cx batch" in result.output
+
+
+def test_worker_ends_kernels_that_outlive_their_client():
+    code = """
+import subprocess, sys, time
+from cxlib.batch_exec import _end_leftover_kernels
+sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+kernel = subprocess.Popen(sleeper + ["-m", "ipykernel_launcher"])
+other = subprocess.Popen(sleeper)
+time.sleep(0.3)
+print(_end_leftover_kernels("acme"))
+print(kernel.wait(timeout=10), other.poll())
+other.kill()
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "-9", "None"]
+    assert "ended 1 kernel(s) left running after acme" in out.stderr
