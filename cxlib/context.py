@@ -134,6 +134,19 @@ class RunContext:
         os.replace(tmp, path)
         return path
 
+    def save_csv(self, name: str, frame: pd.DataFrame) -> Path:
+        """Save a table for people to open in a spreadsheet as ``results/<name>``.
+
+        Formula-like cells are neutralised (:func:`cxlib.export.safe_csv`), so a comment that
+        starts with ``=`` cannot run as a formula in Excel.
+        """
+        from cxlib.export import safe_csv
+
+        path = self.run.results / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        safe_csv(frame, path)
+        return path
+
     def _result_path(self, name: str) -> Path | None:
         for folder in (self.run.results, self.paths.reports / "results"):
             if (folder / name).is_file():
