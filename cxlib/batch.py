@@ -214,6 +214,12 @@ def run_client(
         return result("invalid", error=_one_line(exc), run_id=_if_exists(path, run_id))
     except KeyboardInterrupt:
         ran = _steps_started(path, run_id)
+        reports = EngagementPaths(path).reports
+        promoted = read_record(reports / "run.json") or {}
+        if promoted.get("run_id") == run_id and promoted.get("status") == "done":
+            # Ctrl-C came after the report was promoted (while kernels shut down): it is done.
+            report = str(reports / "index.html")
+            return result("done", steps_run=ran, run_id=run_id, report=report)
         return result("interrupted", error="stopped by the user", steps_run=ran, run_id=run_id)
     except Exception as exc:
         return result("error", error=_one_line(exc), run_id=_if_exists(path, run_id))
