@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -36,16 +35,6 @@ from cxlib.errors import CxError
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "drivers_lmg.csv"
 ATTITUDE_X = ["complaints", "privileges", "learning", "raises", "critical", "advance"]
-
-
-@pytest.fixture(scope="module")
-def external_fixtures() -> Path:
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "external"
-    if not path.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"external fixtures missing in CI: {path}")
-        pytest.skip(f"external fixtures not found at {path}")
-    return path
 
 
 @pytest.fixture(scope="module")
