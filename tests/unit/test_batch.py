@@ -663,3 +663,25 @@ other.kill()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "-9", "None"]
     assert "ended 1 kernel(s) left running after acme" in out.stderr
+
+
+def test_ctrl_c_after_the_promotion_still_counts_as_done(tmp_path, monkeypatch):
+    def promoted_then_interrupted(folder, **kwargs):
+        reports = Path(folder) / "reports"
+        reports.mkdir()
+        record = {"run_id": kwargs["run_id"], "status": "done"}
+        (reports / "run.json").write_text(json.dumps(record))
+        raise KeyboardInterrupt  # e.g. while the last kernels shut down
+
+    monkeypatch.setattr(run, "run_engagement", promoted_then_interrupted)
+    result = batch.run_client(tmp_path)
+    assert (result.status, result.error) == ("done", "")
+    assert result.report == str(tmp_path / "reports" / "index.html")
+    # A report promoted by an earlier run does not make an interrupted run done.
+    (tmp_path / "reports" / "run.json").write_text(json.dumps({"run_id": "old", "status": "done"}))
+    monkeypatch.setattr(run, "run_engagement", _raise_interrupt)
+    assert batch.run_client(tmp_path).status == "interrupted"
+
+
+def _raise_interrupt(*_args, **_kwargs):
+    raise KeyboardInterrupt
