@@ -11,6 +11,7 @@ client's HTML.
 
 from __future__ import annotations
 
+import abc
 import html
 from typing import Any
 
@@ -63,7 +64,7 @@ def _table(frame: pd.DataFrame, columns: list[str], decimals: int = 2) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-class _Explorer:
+class _Explorer(abc.ABC):
     """Shared plumbing: a status line, a container and safe refreshes."""
 
     def __init__(self) -> None:
@@ -81,8 +82,9 @@ class _Explorer:
             self.error = str(exc)
             self.status.value = f"<p style='color:#B00020'>{html.escape(str(exc))}</p>"
 
-    def refresh(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def refresh(self) -> None:
+        """Recompute the view from the controls and redraw it."""
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +27,6 @@ def _reference_values() -> dict:
 
 
 REF = _reference_values()
-
-
-def _external() -> Path:
-    root = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "external"
-    if not root.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"external fixtures missing in CI: {root}")
-        pytest.skip("external fixtures not available outside CI")
-    return root
 
 
 def _scores(promoters: int, passives: int, detractors: int) -> list[int]:
@@ -188,9 +178,9 @@ def test_argument_validation():
         stats.top_box(df, score="nps", top=())
 
 
-def test_nps_on_real_carpentrycon_survey():
+def test_nps_on_real_carpentrycon_survey(external_fixtures):
     # CarpentryCon @ Home 2020 post-event survey (CC BY 4.0, The Carpentries); 0-10 nps.
-    raw = pd.read_csv(_external() / "carpentries" / "2020_carpentryconhome_raw.csv")
+    raw = pd.read_csv(external_fixtures / "carpentries" / "2020_carpentryconhome_raw.csv")
     s = pd.to_numeric(raw["nps"], errors="coerce").dropna()
     counts = (int((s >= 9).sum()), int(s.between(7, 8).sum()), int((s <= 6).sum()))
     out = stats.nps(raw).iloc[0]
