@@ -184,7 +184,7 @@ def check_goals(strategy: Strategy) -> pd.DataFrame:
     pandas.DataFrame
         One row per goal and check: ``goal_id``, ``goal``, ``check`` (one_accountable,
         customer_measure, operational_measure, serves_objective), ``passed`` (bool) and
-        ``message`` (why it failed, empty when it passed).
+        ``message`` (why it failed, empty when it passed). No rows when there are no goals.
     """
     rows = []
     for goal in strategy.goals:
@@ -207,7 +207,10 @@ def check_goals(strategy: Strategy) -> pd.DataFrame:
         }
         for check, (passed, message) in checks.items():
             rows.append((goal.id, goal.title, check, passed, "" if passed else message))
-    return pd.DataFrame(rows, columns=["goal_id", "goal", "check", "passed", "message"])
+    frame = pd.DataFrame(rows, columns=["goal_id", "goal", "check", "passed", "message"])
+    # Without goals the column would be object-typed, and ``~`` would not be a row mask.
+    frame["passed"] = frame["passed"].astype(bool)
+    return frame
 
 
 def strategy_table(strategy: Strategy) -> pd.DataFrame:
@@ -396,15 +399,22 @@ def strategy_results(
     -------
     dict
         Statements, goals with their accountable owner, failed checks, and the CX goal.
+        ``goals`` and ``goal_findings`` are empty lists when the strategy sets out no goals
+        or every goal passes its checks.
     """
-    failed = goal_checks[~goal_checks["passed"]]
+    columns = ["goal_id", "check", "message"]
+    if goal_checks.empty:
+        findings: list[dict[str, object]] = []
+    else:
+        failed = goal_checks.loc[~goal_checks["passed"].astype(bool), columns]
+        findings = failed.to_dict(orient="records")
     return {
         "vision": strategy.vision,
         "mission_statement": mission_statement(strategy.mission),
         "success_statement": success_statement(strategy.success),
         "goals": strategy_table(strategy).to_dict(orient="records"),
         "statement_findings": statement_checks.to_dict(orient="records"),
-        "goal_findings": failed[["goal_id", "check", "message"]].to_dict(orient="records"),
+        "goal_findings": findings,
         "cx_goal": None
         if performance is None
         else {"statement": strategy.cx_goal.statement, **performance.to_dict()},

@@ -72,7 +72,12 @@ def statement_checks(checks: pd.DataFrame) -> str:
 
 def goal_checks(checks: pd.DataFrame) -> str:
     """Describe the failed checks of :func:`cxlib.mission.check_goals` in words."""
-    failed = checks[~checks["passed"]]
+    if checks.empty:
+        return (
+            "No CX goals are set out yet: add each leader's goal under `strategy.goals` in "
+            "engagement.yaml, with one accountable owner and both measures."
+        )
+    failed = checks.loc[~checks["passed"].astype(bool)]
     total = checks["goal_id"].nunique()
     if failed.empty:
         return (

@@ -30,11 +30,14 @@ def alignment_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Returns
     -------
     matplotlib.axes.Axes
-        The chart. Objectives with no goal behind them are labelled "no CX goal".
+        The chart. Objectives with no goal behind them are labelled "no CX goal". Without
+        goals or without business objectives the chart is empty and says which is missing.
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
+    if matrix.empty:
+        return _empty_alignment(matrix, plt.subplots(figsize=(7, 2.5))[1] if ax is None else ax)
     if ax is None:
         width = max(5.0, 1.6 * matrix.shape[1] + 3)
         _, ax = plt.subplots(figsize=(width, 0.6 * matrix.shape[0] + 2))
@@ -62,6 +65,27 @@ def alignment_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _empty_alignment(matrix: pd.DataFrame, ax: Axes) -> Axes:
+    """Say on an empty chart what the alignment matrix lacks."""
+    rows, columns = matrix.shape
+    missing = [w for w, n in (("CX goals", rows), ("business objectives", columns)) if n == 0]
+    ax.text(
+        0.5,
+        0.5,
+        f"No {' and no '.join(missing)}\nset out yet in engagement.yaml",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color="#555555",
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("Business objective")
+    ax.set_ylabel("CX goal")
+    ax.set_title("Which business objectives each CX goal serves")
+    return ax
+
+
 def goal_performance(perf: GoalPerformance, *, ax: Axes | None = None) -> Axes:
     """Draw the CX goal's current share with its interval against the target.
 
@@ -76,12 +100,18 @@ def goal_performance(perf: GoalPerformance, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
         One horizontal bar (hatched when the base is small), the interval as an error bar,
-        and the target as a dashed line.
+        and the target as a dashed line. With no data (n = 0) there is no bar: the chart
+        shows the target and says so.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 2.2))
+    if perf.n == 0:
+        ax.axvline(perf.target * 100, color="#333333", linestyle="--", label="Target")
+        ax.text(50, 0, "No data yet (n = 0)", ha="center", va="center", color="#555555")
+        ax.set_ylim(-0.5, 0.5)
+        return _goal_axes(perf, ax)
     level = int(round(perf.confidence * 100))
     err = [[perf.estimate - perf.ci_low], [perf.ci_high - perf.estimate]]
     ax.barh(
@@ -95,6 +125,10 @@ def goal_performance(perf: GoalPerformance, *, ax: Axes | None = None) -> Axes:
         label=f"Today (n = {perf.n:,}; {level}% CI)",
     )
     ax.axvline(perf.target * 100, color="#333333", linestyle="--", label="Target")
+    return _goal_axes(perf, ax)
+
+
+def _goal_axes(perf: GoalPerformance, ax: Axes) -> Axes:
     ax.set_xlim(0, 100)
     ax.set_yticks([0], labels=[f"Customers who {perf.action}"])
     ax.set_xlabel("Share of customers (%)")

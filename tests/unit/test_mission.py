@@ -99,3 +99,48 @@ def test_strategy_results_are_json_ready(make_strategy):
     assert out["cx_goal"]["estimate"] == 1.0
     assert [g["check"] for g in out["goal_findings"]] == ["one_accountable", "operational_measure"]
     assert "renew" in text
+
+
+def _passing_goal():
+    return {
+        "id": "fcr",
+        "title": "Fix it first time",
+        "leader": "COO",
+        "accountable": "Dana Ortiz",
+        "customer_measure": "CES after support",
+        "operational_measure": "first-contact resolution",
+        "objectives": ["retain"],
+    }
+
+
+def test_check_goals_without_goals_is_an_empty_frame_with_its_columns(make_strategy):
+    checks = mission.check_goals(make_strategy(goals=[]))
+    assert checks.empty
+    assert list(checks.columns) == ["goal_id", "goal", "check", "passed", "message"]
+    assert checks["passed"].dtype == bool
+
+
+def test_strategy_results_without_goals_has_empty_goal_lists(make_strategy):
+    import json
+
+    s = make_strategy(goals=[])
+    perf = mission.goal_performance(pd.DataFrame({"churned": [False] * 40}), s.cx_goal)
+    out = mission.strategy_results(s, mission.check_statements(s), mission.check_goals(s), perf)
+    assert out["goals"] == []
+    assert out["goal_findings"] == []
+    assert out["cx_goal"]["n"] == 40
+    json.dumps(out)
+
+
+def test_strategy_results_when_every_goal_passes(make_strategy):
+    s = make_strategy(goals=[_passing_goal()])
+    out = mission.strategy_results(s, mission.check_statements(s), mission.check_goals(s), None)
+    assert [g["goal_id"] for g in out["goals"]] == ["fcr"]
+    assert out["goal_findings"] == []
+    assert out["cx_goal"] is None
+
+
+def test_strategy_results_accepts_an_empty_frame_without_columns(make_strategy):
+    s = make_strategy(goals=[])
+    out = mission.strategy_results(s, mission.check_statements(s), pd.DataFrame(), None)
+    assert out["goal_findings"] == []

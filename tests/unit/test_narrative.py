@@ -37,3 +37,9 @@ def test_goal_checks_sentence(make_strategy):
         {"goal_id": ["a"], "goal": ["A"], "check": ["x"], "passed": [True], "message": [""]}
     )
     assert narrative.goal_checks(all_ok).startswith("All 1 goals")
+
+
+def test_goal_checks_sentence_without_goals(make_strategy):
+    text = narrative.goal_checks(mission.check_goals(make_strategy(goals=[])))
+    assert text.startswith("No CX goals are set out yet")
+    assert "All 0" not in text

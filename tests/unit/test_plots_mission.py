@@ -42,3 +42,42 @@ def test_small_base_is_hatched(make_strategy):
     )
     (bar,) = plots_mission.goal_performance(perf).patches
     assert bar.get_hatch() == "//"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"goals": []}, "No CX goals\nset out"),
+        ({"goals": [], "business_objectives": []}, "No CX goals and no business objectives"),
+    ],
+)
+def test_alignment_matrix_without_goals_is_an_empty_chart_that_says_so(
+    make_strategy, changes, message
+):
+    matrix = mission.alignment_matrix(make_strategy(**changes))
+    ax = plots_mission.alignment_matrix(matrix)
+    assert len(ax.get_images()) == 0
+    (text,) = [t.get_text() for t in ax.texts]
+    assert text.startswith(message)
+    assert ax.get_title() and ax.get_xlabel() == "Business objective"
+
+
+def test_alignment_matrix_of_goals_without_objectives_says_so(make_strategy):
+    goal = {"id": "fcr", "title": "Fix it", "accountable": "Dana Ortiz"}
+    matrix = mission.alignment_matrix(make_strategy(goals=[goal], business_objectives=[]))
+    assert matrix.shape == (1, 0)
+    ax = plots_mission.alignment_matrix(matrix)
+    assert [t.get_text() for t in ax.texts] == [
+        "No business objectives\nset out yet in engagement.yaml"
+    ]
+
+
+def test_goal_performance_without_data_draws_no_bar(make_strategy):
+    empty = pd.DataFrame({"churned": pd.Series([], dtype=bool)})
+    perf = mission.goal_performance(empty, make_strategy().cx_goal)
+    assert perf.n == 0
+    ax = plots_mission.goal_performance(perf)
+    assert len(ax.patches) == 0
+    assert [t.get_text() for t in ax.texts] == ["No data yet (n = 0)"]
+    target = [line for line in ax.get_lines() if line.get_linestyle() == "--"][0]
+    assert target.get_xdata()[0] == pytest.approx(85)
