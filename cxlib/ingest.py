@@ -22,6 +22,7 @@ import hashlib
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -575,7 +576,12 @@ def _write_atomic(out: Path, name: str, write) -> tuple[Path, Path]:
     return Path(tmp), out / name
 
 
-def ingest(engagement_dir: str | Path, out_dir: str | Path) -> ValidationReport:
+def ingest(
+    engagement_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    on_valid: Callable[[ValidationReport], None] | None = None,
+) -> ValidationReport:
     """Validate an engagement and write its clean tables, or nothing at all.
 
     Parameters
@@ -585,6 +591,10 @@ def ingest(engagement_dir: str | Path, out_dir: str | Path) -> ValidationReport:
     out_dir : str or Path
         Where ``<table>.parquet`` (one per configured table) and ``repairs.csv`` go;
         created when needed.
+    on_valid : callable, optional
+        Called with the report once every input is found valid, before anything is
+        written: work that only a valid engagement needs (the runner's first kernel) starts
+        there and overlaps the writing.
 
     Returns
     -------
@@ -605,6 +615,8 @@ def ingest(engagement_dir: str | Path, out_dir: str | Path) -> ValidationReport:
     report, frames = _validate(engagement_dir)
     if report.problems:
         raise InputError(report.problems)
+    if on_valid is not None:
+        on_valid(report)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[tuple[Path, Path]] = []

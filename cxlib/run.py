@@ -340,7 +340,8 @@ def run_engagement(
     Raises
     ------
     ConfigError, InputError
-        engagement.yaml or the inputs are invalid (nothing is executed).
+        engagement.yaml or the inputs are invalid (nothing is executed, and no kernel is
+        started: the first one starts warming only once the inputs are valid).
     StepFailed
         A playbook failed; its executed notebook is kept; the report is not promoted.
     """
@@ -373,11 +374,15 @@ def run_engagement(
         record.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         write_json_atomic(run.run_json, record.to_dict())
 
-    try:
+    def warm_first_kernel(_report: ingest.ValidationReport) -> None:
+        # Only once the inputs are valid: an invalid client never waits for a kernel.
+        nonlocal kernels
         kernels = WarmKernels(playbooks_dir(), log_path=run.root / "kernels.log")
-        kernels.prepare()  # warms while ingest runs
+        kernels.prepare()  # warms while ingest writes the clean tables
+
+    try:
         started = time.perf_counter()
-        report_ = ingest.ingest(paths.root, run.clean)
+        report_ = ingest.ingest(paths.root, run.clean, on_valid=warm_first_kernel)
         record.fingerprints = dict(report_.fingerprints)
         record.timings["ingest"] = round(time.perf_counter() - started, 3)
         base = {"engagement": str(paths.root), "run_dir": str(run.root), "wave": wave}

@@ -1,0 +1,108 @@
+"""The runner without kernels: what happens before the first playbook executes.
+
+``WarmKernels`` is replaced by a recording fake and ``_execute`` by a stub, so these tests
+check the order of the runner's work (repair, validate, warm, ingest) in well under a second
+each, apart from papermill's import when it reads a playbook's parameters.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cxlib import run
+from cxlib.errors import InputError, StepFailed
+
+ENGAGEMENT = """\
+client:
+  name: "Acme"
+waves:
+  labels: ["2026Q1"]
+  baseline: "2026Q1"
+inputs:
+  customers:
+    - file: inputs/customers.csv
+  responses:
+    - file: inputs/responses.csv
+"""
+
+
+def make_engagement(folder: Path, *, bad_row: bool = False) -> Path:
+    """Two customers and one response; ``bad_row`` adds a churned value that is not a bool."""
+    (folder / "inputs").mkdir(parents=True)
+    (folder / "engagement.yaml").write_text(ENGAGEMENT, encoding="utf-8")
+    customers = "customer_id,churned\nC1,false\nC2,true\n" + ("C3,perhaps\n" if bad_row else "")
+    (folder / "inputs" / "customers.csv").write_text(customers, encoding="utf-8")
+    (folder / "inputs" / "responses.csv").write_text(
+        "response_id,customer_id,wave,nps\nR1,C1,2026Q1,9\n", encoding="utf-8"
+    )
+    return folder
+
+
+class RecordingKernels:
+    """Stands in for WarmKernels: records each call, starts nothing."""
+
+    made: list["RecordingKernels"] = []
+
+    def __init__(self, cwd, **kwargs):
+        self.cwd, self.kwargs, self.calls = cwd, kwargs, []
+        RecordingKernels.made.append(self)
+
+    def prepare(self):
+        self.calls.append("prepare")
+
+    def take(self):
+        self.calls.append("take")
+
+    def release(self, km):
+        self.calls.append("release")
+
+    def close(self):
+        self.calls.append("close")
+
+
+@pytest.fixture
+def kernels(monkeypatch):
+    RecordingKernels.made = []
+    monkeypatch.setattr(run, "WarmKernels", RecordingKernels)
+    return RecordingKernels.made
+
+
+def test_invalid_inputs_fail_before_any_kernel_is_started(tmp_path, kernels):
+    folder = make_engagement(tmp_path / "acme", bad_row=True)
+    with pytest.raises(InputError, match="'perhaps'"):
+        run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
+    assert kernels == []
+    record = json.loads((folder / "runs" / "r1" / "run.json").read_text())
+    assert record["status"] == "failed" and "'perhaps'" in record["error"]
+    assert not (folder / "runs" / "r1" / "kernels.log").exists()
+
+
+def test_a_valid_run_warms_its_first_kernel_while_ingest_writes(tmp_path, kernels, monkeypatch):
+    folder = make_engagement(tmp_path / "acme")
+    clean = folder / "runs" / "r1" / "clean"
+    written_at_prepare = []
+    prepare = RecordingKernels.prepare
+
+    def recording_prepare(self):
+        written_at_prepare.append(sorted(p.name for p in clean.glob("*.parquet")))
+        prepare(self)
+
+    def stop_at_first_step(step, run_paths, parameters, timeout, kernels, warm_next):
+        kernels.take()
+        raise StepFailed(step.key, "notebook.ipynb", None, "stopped here")
+
+    monkeypatch.setattr(RecordingKernels, "prepare", recording_prepare)
+    monkeypatch.setattr(run, "_execute", stop_at_first_step)
+    with pytest.raises(StepFailed, match="stopped here"):
+        run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
+    (made,) = kernels
+    assert made.cwd == run.playbooks_dir()
+    assert made.kwargs == {"log_path": folder / "runs" / "r1" / "kernels.log"}
+    assert made.calls == ["prepare", "take", "close"]
+    # Started after validation, before the clean tables were written.
+    assert written_at_prepare == [[]]
+    assert sorted(p.name for p in clean.glob("*.parquet")) == [
+        "customers.parquet",
+        "responses.parquet",
+    ]
