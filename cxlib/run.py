@@ -9,6 +9,7 @@ succeeded. A failed step keeps its executed notebook, traceback included, in the
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import platform
 import shutil
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cxlib import __version__
+from cxlib.batch_resume import recover_promotion
 from cxlib.config import Engagement, EngagementPaths, RunPaths, load_engagement, playbooks_dir
 from cxlib.context import write_json_atomic
 from cxlib.errors import CxError, StepFailed
@@ -36,6 +38,8 @@ __all__ = [
     "run_engagement",
     "select_steps",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Parameters the runner gives every playbook.
 RUNNER_PARAMETERS = ("engagement", "run_dir", "wave")
@@ -313,6 +317,10 @@ def run_engagement(
 ) -> RunRecord:
     """Validate, ingest, execute and render one engagement.
 
+    A report promotion that an earlier, killed run left half done is first finished or
+    undone (:func:`cxlib.batch_resume.recover_promotion`), and what was repaired is logged
+    as one warning. So do not run the same engagement in two processes at once.
+
     Parameters
     ----------
     engagement : str or Path
@@ -350,6 +358,9 @@ def run_engagement(
     from cxlib import ingest
 
     paths = EngagementPaths(Path(engagement).resolve())
+    repaired = recover_promotion(paths.root)  # a promotion cut short by a killed run
+    if repaired:
+        log.warning("%s: %s", paths.reports, "; ".join(repaired))
     config = load_engagement(paths.root)
     chosen = select_steps(steps)
     if not chosen:

@@ -106,3 +106,59 @@ def test_a_valid_run_warms_its_first_kernel_while_ingest_writes(tmp_path, kernel
         "customers.parquet",
         "responses.parquet",
     ]
+
+
+def make_reports(folder: Path, marker: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "index.html").write_text(marker, encoding="utf-8")
+    return folder
+
+
+def test_a_run_completes_a_promotion_cut_between_its_renames(tmp_path, kernels, caplog):
+    folder = make_engagement(tmp_path / "acme", bad_row=True)
+    make_reports(folder / ".reports.old.r0", "old report")
+    make_reports(folder / ".reports.r0", "new report")
+    with pytest.raises(InputError):
+        run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
+    assert (folder / "reports" / "index.html").read_text() == "new report"
+    assert not list(folder.glob(".reports*"))
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "cxlib.run"]
+    assert line == (
+        f"{folder.resolve() / 'reports'}: completed the interrupted promotion of .reports.r0"
+    )
+
+
+def test_a_run_promotes_over_a_repaired_report(tmp_path, kernels, monkeypatch, caplog):
+    folder = make_engagement(tmp_path / "acme")
+    make_reports(folder / "reports", "current")
+    make_reports(folder / ".reports.old.r0", "older")
+    make_reports(folder / ".reports.r2", "half built")
+
+    def execute(step, run_paths, parameters, timeout, kernels, warm_next):
+        run_paths.results.mkdir(parents=True, exist_ok=True)
+        (run_paths.results / step.results).write_text('{"headline": "h"}', encoding="utf-8")
+
+    def render(steps, run_paths, record, paths, config):
+        make_reports(run_paths.html, f"report of {record.run_id}")
+
+    monkeypatch.setattr(run, "_execute", execute)
+    monkeypatch.setattr(run, "_render", render)
+    record = run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
+    assert record.status == "done"
+    reports = folder / "reports"
+    assert (reports / "index.html").read_text() == "report of r1"
+    assert (reports / "results" / "strategy.json").is_file()
+    assert json.loads((reports / "run.json").read_text())["run_id"] == "r1"
+    assert not list(folder.glob(".reports*"))
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "cxlib.run"]
+    assert line.endswith(
+        "removed .reports.old.r0 left by an interrupted promotion; "
+        "removed unfinished staging folder .reports.r2"
+    )
+
+
+def test_a_run_with_nothing_to_repair_says_nothing(tmp_path, kernels, caplog):
+    folder = make_engagement(tmp_path / "acme", bad_row=True)
+    with pytest.raises(InputError):
+        run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
+    assert [r for r in caplog.records if r.name == "cxlib.run"] == []
