@@ -150,3 +150,13 @@ def test_troubleshooting_gives_every_exit_code():
     guide = (DOCS / "troubleshooting.md").read_text(encoding="utf-8")
     for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 130 |"):
         assert code in guide
+
+
+def test_readme_points_to_batch_runs_and_its_links_resolve():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for usage in ("cx batch clients/ --jobs 2", "--resume", "--scheduler tcp://host:port"):
+        assert usage in readme, usage
+    assert "](docs/batch.md)" in readme
+    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme):
+        if not re.match(r"[a-z]+:", target):
+            assert (ROOT / target).exists(), f"README.md links to missing {target}"
