@@ -13,6 +13,8 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from cxlib.kernel_fork import shared_template
+
 __all__ = ["WARM_IMPORTS", "WarmKernels"]
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ class WarmKernels:
         self._log = open(log_path, "ab") if log_path else None  # noqa: SIM115
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cx-kernel")
         self._next: Future | None = None
+        # The default kernel is forked from a template that has imported the stack already.
+        self._template = shared_template(warmup) if kernel_name == "python3" else None
 
     def _env(self) -> dict[str, str]:
         # MPLBACKEND=Agg in the runner's environment would silently drop every chart.
@@ -62,7 +66,11 @@ class WarmKernels:
     def _start(self):
         from jupyter_client.manager import KernelManager
 
-        km = KernelManager(kernel_name=self._name)
+        template = self._template
+        if template is not None and template.ready():
+            km = template.kernel_manager()
+        else:
+            km = KernelManager(kernel_name=self._name)
         streams = {"stdout": self._log, "stderr": self._log} if self._log else {}
         km.start_kernel(cwd=str(self._cwd), env=self._env(), **streams)
         kc = km.client()

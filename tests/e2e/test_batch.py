@@ -241,7 +241,9 @@ def test_killed_worker_is_retried_and_reports_stay_whole(tmp_path):
     def worker_running_a_kernel():
         for child in psutil.Process(proc.pid).children(recursive=True):
             try:
-                if any("ipykernel" in part for part in child.cmdline()):
+                # An ordinary kernel, or the stand-in for one forked from the template.
+                kernel = ("ipykernel", "kernel_shim")
+                if any(k in part for part in child.cmdline() for k in kernel):
                     return child.parent()
             except psutil.Error:
                 continue
