@@ -166,10 +166,11 @@ def _serve(address: str) -> None:
         if not chunk:
             return
         imports += chunk
-    try:
-        exec(compile(imports[:-1].decode(), "<kernel imports>", "exec"), {})
-    except Exception as exc:  # the playbook's own import reports it properly
-        print(f"kernel template: imports failed: {exc!r}", file=sys.stderr)
+    for line in imports[:-1].decode().splitlines():
+        try:
+            exec(compile(line, "<kernel imports>", "exec"), {})
+        except Exception as exc:  # the playbook's own import reports it properly
+            print(f"kernel template: {line!r} failed: {exc!r}", file=sys.stderr)
     import ipykernel.kernelapp  # noqa: F401  (the kernel's own start-up, paid once)
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
