@@ -181,9 +181,11 @@ def _end_leftover_kernels(label: str) -> int:
     import psutil
 
     ended = 0
+    # An ordinary kernel, or the stand-in of a forked one (which takes its kernel with it).
+    kernel = ("ipykernel", "kernel_shim")
     for child in psutil.Process().children(recursive=True):
         try:
-            if any("ipykernel" in part for part in child.cmdline()):
+            if any(k in part for part in child.cmdline() for k in kernel):
                 child.kill()
                 ended += 1
         except psutil.Error:

@@ -7,8 +7,10 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner
 
@@ -518,6 +520,7 @@ def test_notebook_schemas_use_no_string_formats():
 def test_prepared_worker_skips_rfc3987_and_still_rejects_bad_notebooks():
     code = """
 import sys
+import time
 from cxlib.batch_exec import prepare_worker
 seconds = prepare_worker(filter_stderr=False)
 import nbformat
@@ -685,3 +688,28 @@ def test_ctrl_c_after_the_promotion_still_counts_as_done(tmp_path, monkeypatch):
 
 def _raise_interrupt(*_args, **_kwargs):
     raise KeyboardInterrupt
+
+
+def test_worker_ends_a_forked_kernel_left_running(tmp_path):
+    code = f"""
+import time
+import psutil
+from cxlib.batch_exec import _end_leftover_kernels
+from cxlib.kernels import WarmKernels
+kernels = WarmKernels({str(tmp_path)!r}, warmup="import json\\n")
+km = kernels.take()  # forked from the template, never released
+kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=30)
+pid = kc.execute_interactive("import os; print(os.getpid())", timeout=30,
+    output_hook=lambda m: print("pid", m["content"].get("text", "").strip()))
+kc.stop_channels()
+print(km.kernel_name, _end_leftover_kernels("acme"))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.split("\n")
+    pid = int(next(line for line in lines if line.startswith("pid ") and line[4:]).split()[1])
+    assert "cx-forked-python3 1" in lines
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not psutil.pid_exists(pid)
