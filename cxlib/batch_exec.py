@@ -39,7 +39,13 @@ from typing import Any
 
 from cxlib.batch import BatchResult, ClientResult, run_client
 
-__all__ = ["STDERR_NOISE", "execute", "prepare_worker"]
+__all__ = [
+    "STDERR_NOISE",
+    "THREAD_VARIABLES",
+    "execute",
+    "prepare_worker",
+    "threads_per_worker",
+]
 
 #: Lines a worker drops from its stderr: the kernels' warning about unencrypted local TCP
 #: (see TOOLCHAIN.md) and jupyter_client's note when a finished kernel client's zmq context
@@ -106,8 +112,34 @@ def _interrupt_once(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
 
+#: Thread-count variables of the numeric libraries, limited in batch workers.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def threads_per_worker(jobs: int) -> int:
+    """Cores of this machine shared out between ``jobs`` workers (at least 1).
+
+    Examples
+    --------
+    >>> threads_per_worker(10_000)
+    1
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // max(1, jobs))
+
+
 def prepare_worker(
-    events: Any = None, *, filter_stderr: bool = True, skip_iri: bool = True
+    events: Any = None,
+    *,
+    filter_stderr: bool = True,
+    skip_iri: bool = True,
+    threads: int | None = None,
 ) -> float:
     """Set up a batch worker process and import the stack once; return the seconds it took.
 
@@ -120,6 +152,10 @@ def prepare_worker(
         Drop :data:`STDERR_NOISE` lines from the process's stderr (kernels inherit it).
     skip_iri : bool, default True
         Apply :func:`_skip_iri_format_checks` (for processes the batch owns).
+    threads : int, optional
+        Threads the numeric libraries of this worker's kernels may use (set through
+        :data:`THREAD_VARIABLES` unless the user set them), so that workers sharing a
+        machine do not oversubscribe its cores.
 
     Returns
     -------
@@ -128,6 +164,9 @@ def prepare_worker(
     """
     global _EVENTS
     _EVENTS = events
+    if threads is not None:  # before numpy loads here, and before kernels inherit it
+        for name in THREAD_VARIABLES:
+            os.environ.setdefault(name, str(threads))
     if filter_stderr:
         _filter_stderr()
     if skip_iri:
@@ -151,6 +190,10 @@ def prepare_worker(
     import cxlib.run  # noqa: F401
 
     return time.perf_counter() - started
+
+
+def _init_pool_worker(events: Any, threads: int) -> None:
+    prepare_worker(events, threads=threads)
 
 
 def _pool_task(index: int, label: str, folder: str, options: dict[str, Any]) -> ClientResult:
@@ -323,7 +366,10 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=jobs, mp_context=ctx, initializer=prepare_worker, initargs=(events,)
+            max_workers=jobs,
+            mp_context=ctx,
+            initializer=_init_pool_worker,
+            initargs=(events, threads_per_worker(jobs)),
         )
 
     def drain() -> None:
@@ -496,7 +542,8 @@ def _run_dask(clients, options, results, bar: _Progress, *, jobs: int, scheduler
         backend = f"dask-local {cluster.scheduler_address}"
     try:
         local = cluster is not None
-        client.run(prepare_worker, None, filter_stderr=local, skip_iri=local)
+        threads = threads_per_worker(jobs) if local else None
+        client.run(prepare_worker, None, filter_stderr=local, skip_iri=local, threads=threads)
         workers = sum(client.nthreads().values())
         futures = {}
         for index, (label, folder) in enumerate(clients):

@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import time
@@ -713,3 +714,36 @@ print(km.kernel_name, _end_leftover_kernels("acme"))
     while psutil.pid_exists(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not psutil.pid_exists(pid)
+
+
+def test_threads_are_shared_out_between_workers(monkeypatch):
+    four_cores = {0, 1, 2, 3}
+    monkeypatch.setattr(batch_exec.os, "sched_getaffinity", lambda pid: four_cores, raising=False)
+    assert [batch_exec.threads_per_worker(j) for j in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
+
+
+def test_a_workers_kernels_use_the_threads_it_was_given(tmp_path):
+    code = f"""
+import os
+from cxlib.batch_exec import prepare_worker
+from cxlib.kernels import WarmKernels
+prepare_worker(filter_stderr=False, threads=1)
+kernels = WarmKernels({str(tmp_path)!r}, warmup="import numpy\\n")
+km = kernels.take()
+kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=30)
+probe = ("import os, threadpoolctl, numpy; "
+         "print('blas', {{i['num_threads'] for i in threadpoolctl.threadpool_info()}}, "
+         "os.environ['OMP_NUM_THREADS'])")
+show = lambda m: print(m["content"].get("text", ""))
+kc.execute_interactive(probe, timeout=30, output_hook=show)
+kc.stop_channels()
+kernels.release(km)
+kernels.close()
+"""
+    env = {**os.environ, "OMP_NUM_THREADS": "3"}  # set by the user: kept
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "blas {1} 3" in out.stdout
