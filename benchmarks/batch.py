@@ -176,9 +176,8 @@ def throughput(args) -> None:
             f"{workers} worker(s): Dask wall / pool wall = {ratio:.2f} ({verdict} the 10% target)"
         )
     print(
-        "cores: CPU seconds of the batch's processes (workers and kernels) per wall second; "
-        "one worker keeps more than one core busy (the next kernel warms while a step runs), "
-        "which bounds what a second worker can add on two cores"
+        "cores: CPU seconds of the batch's processes (workers, kernel templates and kernels) "
+        "per wall second"
     )
     print(f"load average at end {os.getloadavg()[0]:.1f}")
 
@@ -201,16 +200,36 @@ def _fresh_process_import(skip_iri: bool) -> float:
     return float(out.stdout.split()[-1])
 
 
-def _kernel_start(warmup: str) -> float:
+def _kernel_start(warmup: str, fork: bool = False) -> float:
+    """Seconds until a kernel has run ``warmup``: an ordinary kernel, or one forked from
+    a template that is already running (its own start is paid once per process)."""
     from cxlib.config import playbooks_dir
     from cxlib.kernels import WarmKernels
 
-    kernels = WarmKernels(playbooks_dir(), warmup=warmup)
+    os.environ["CX_FORK_KERNELS"] = "1" if fork else "0"
+    try:
+        kernels = WarmKernels(playbooks_dir(), warmup=warmup)
+        if kernels._template is not None:
+            kernels._template.ready()
+        start = time.perf_counter()
+        km = kernels._start()
+        seconds = time.perf_counter() - start
+        assert (km.kernel_name == "cx-forked-python3") == fork, km.kernel_name
+        km.shutdown_kernel(now=True)
+        kernels.close()
+    finally:
+        del os.environ["CX_FORK_KERNELS"]
+    return seconds
+
+
+def _template_start() -> float:
+    from cxlib import kernel_fork, kernels
+
     start = time.perf_counter()
-    km = kernels._start()
+    template = kernel_fork.KernelTemplate(kernels.TEMPLATE_IMPORTS)
+    template.ready()
     seconds = time.perf_counter() - start
-    km.shutdown_kernel(now=True)
-    kernels.close()
+    template.close()
     return seconds
 
 
@@ -297,7 +316,13 @@ def startup(args) -> None:
     )
     bare = _median_of(n, lambda: _kernel_start(""))
     warm = _median_of(n, lambda: _kernel_start(kernels_module.WARM_IMPORTS))
-    print(f"  kernel start: {bare:.2f} s; with the warm-up imports: {warm:.2f} s")
+    print(f"  ordinary kernel start: {bare:.2f} s; with the warm-up imports: {warm:.2f} s")
+    template = _median_of(n, _template_start)
+    forked = _median_of(n, lambda: _kernel_start(kernels_module.WARM_IMPORTS, fork=True))
+    print(
+        f"  kernel forked from the template (every playbook import done): {forked:.2f} s; "
+        f"the template's own start, once per process: {template:.2f} s"
+    )
 
     waits: list[float] = []
     original = kernels_module.WarmKernels.take
