@@ -24,6 +24,7 @@ interruption that can fall between two renames).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -395,12 +396,15 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
             while pending and len(inflight) < jobs and not broken:
                 index = pending[0]
                 label, folder = clients[index]
-                try:
-                    future = pool.submit(_pool_task, index, label, str(folder), options)
-                except BrokenProcessPool:  # a worker died since the last look
-                    broken = True
-                    continue
-                inflight[future] = pending.popleft()
+                # Ctrl-C waits until the client is both submitted and recorded as such: a
+                # client submitted but still counted as pending would run unnoticed.
+                with _sigint_deferred():
+                    try:
+                        future = pool.submit(_pool_task, index, label, str(folder), options)
+                    except BrokenProcessPool:  # a worker died since the last look
+                        broken = True
+                        continue
+                    inflight[future] = pending.popleft()
             if not broken:
                 workers.update(getattr(pool, "_processes", None) or {})
                 done, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
@@ -442,11 +446,32 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
         for index in list(pending):
             results[index] = _not_run(*clients[index])
         _stop_running(inflight, running, finish, clients)
+        # A worker may still hold a queued client that never started: stop every worker, so
+        # nothing runs after the summary has been written.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                _signal(process.pid, signal.SIGKILL)
         return True
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         events.close()
         events.join_thread()
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold back Ctrl-C until the block is done, then raise it (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _dead_first(workers: dict[int, Any]) -> set[int]:

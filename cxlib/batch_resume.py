@@ -9,10 +9,11 @@ killed process left half done, before the client runs again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,13 @@ from cxlib.config import TABLES, Engagement, EngagementPaths, load_engagement
 from cxlib.context import fingerprint
 from cxlib.errors import ConfigError
 
-__all__ = ["input_fingerprints", "plan_resume", "read_record", "recover_promotion"]
+__all__ = [
+    "input_fingerprints",
+    "plan_resume",
+    "promotion_lock",
+    "read_record",
+    "recover_promotion",
+]
 
 
 def input_fingerprints(paths: EngagementPaths, config: Engagement) -> dict[str, str]:
@@ -159,6 +166,38 @@ def plan_resume(
     return []
 
 
+@contextlib.contextmanager
+def promotion_lock(runs: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the lock that a report promotion and its repair share; yield whether it is held.
+
+    An advisory ``flock`` on the engagement's ``runs/`` folder itself (no lock file to
+    leave behind), so that one run's repair never touches the staging folder of another
+    run promoting at that moment. With ``wait=False`` it yields False at once when another
+    process holds the lock, and True without locking when there is no ``runs/`` folder (so
+    no run to wait for). Where ``fcntl`` is missing (Windows) it always yields True.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - POSIX here
+        yield True
+        return
+    if not runs.is_dir():
+        if not wait:
+            yield True
+            return
+        runs.mkdir(parents=True)
+    fd = os.open(runs, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def recover_promotion(engagement: str | Path) -> list[str]:
     """Finish or undo a report promotion that was interrupted, and drop stale staging.
 
@@ -182,13 +221,21 @@ def recover_promotion(engagement: str | Path) -> list[str]:
     ``.reports.old.<run>`` exists only once its staging folder was complete, so: with a
     ``reports/`` in place the old copy is deleted; without one, the complete staging folder
     is moved into place, or else the old report is restored. Any other ``.reports.<run>``
-    is an unfinished staging folder and is deleted. Only call this when no other process
-    is running the same engagement.
+    is an unfinished staging folder and is deleted. While another process holds the
+    promotion lock (:func:`promotion_lock`: it is promoting now), nothing is touched.
     """
-    reports = EngagementPaths(Path(engagement)).reports
-    parent, name = reports.parent, reports.name
-    if not parent.is_dir():
+    paths = EngagementPaths(Path(engagement))
+    reports = paths.reports
+    if not reports.parent.is_dir():
         return []
+    with promotion_lock(paths.runs, wait=False) as held:
+        if not held:
+            return []
+        return _recover(reports)
+
+
+def _recover(reports: Path) -> list[str]:
+    parent, name = reports.parent, reports.name
     done = []
     old_prefix = f".{name}.old."
     for old in sorted(parent.glob(f"{old_prefix}*")):

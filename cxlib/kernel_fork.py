@@ -105,6 +105,8 @@ class KernelTemplate:
     def close(self) -> None:
         """Stop the template (kernels already forked keep running until shut down)."""
         if self._proc.poll() is None:
+            if not self._ready.is_set():  # still importing: nothing to wait for
+                self._proc.kill()
             self._proc.stdin.close()
             try:
                 self._proc.wait(timeout=5)

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from cxlib import __version__
-from cxlib.batch_resume import recover_promotion
+from cxlib.batch_resume import promotion_lock, recover_promotion
 from cxlib.config import Engagement, EngagementPaths, RunPaths, load_engagement, playbooks_dir
 from cxlib.context import write_json_atomic
 from cxlib.errors import CxError, StepFailed
-from cxlib.kernels import WarmKernels
+from cxlib.kernel_fork import shared_template
+from cxlib.kernels import TEMPLATE_IMPORTS, WarmKernels
 
 __all__ = [
     "STEPS",
@@ -362,6 +363,10 @@ def run_engagement(
     if repaired:
         log.warning("%s: %s", paths.reports, "; ".join(repaired))
     config = load_engagement(paths.root)
+    # Kernels are forked from a template shared by every run of this process; it imports
+    # the stack in the background while the inputs are checked and costs an invalid client
+    # no waiting.
+    shared_template(TEMPLATE_IMPORTS)
     chosen = select_steps(steps)
     if not chosen:
         raise CxError(f"no playbooks found in {playbooks_dir()}")
@@ -424,7 +429,8 @@ def run_engagement(
         record.status = "done"
         record.report = str(paths.reports / "index.html")
         save()
-        _promote(run, paths.reports, partial=bool(steps))
+        with promotion_lock(paths.runs):
+            _promote(run, paths.reports, partial=bool(steps))
     except BaseException as exc:
         record.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         record.error = str(exc)

@@ -747,3 +747,16 @@ kernels.close()
     )
     assert out.returncode == 0, out.stderr
     assert "blas {1} 3" in out.stdout
+
+
+def test_ctrl_c_during_a_submission_is_held_back_until_it_is_recorded():
+    import signal as signals
+
+    recorded = []
+    with pytest.raises(KeyboardInterrupt):
+        with batch_exec._sigint_deferred():
+            os.kill(os.getpid(), signals.SIGINT)
+            time.sleep(0.05)  # the handler has run by now: it only took note
+            recorded.append("submitted and recorded")
+    assert recorded == ["submitted and recorded"]
+    assert signals.getsignal(signals.SIGINT) is signals.default_int_handler

@@ -6,11 +6,14 @@ each, apart from papermill's import when it reads a playbook's parameters.
 """
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from cxlib import run
+from cxlib.batch_resume import recover_promotion
 from cxlib.errors import InputError, StepFailed
 
 ENGAGEMENT = """\
@@ -162,3 +165,32 @@ def test_a_run_with_nothing_to_repair_says_nothing(tmp_path, kernels, caplog):
     with pytest.raises(InputError):
         run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
     assert [r for r in caplog.records if r.name == "cxlib.run"] == []
+
+
+def test_a_repair_leaves_alone_a_promotion_another_process_is_making(tmp_path):
+    folder = make_engagement(tmp_path / "acme")
+    make_reports(folder / ".reports.r9", "being copied by another run")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(folder / "runs")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert recover_promotion(folder) == []
+        assert (folder / ".reports.r9" / "index.html").is_file()
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the other run has gone, its leftover is cleaned up as usual.
+    assert recover_promotion(folder) == ["removed unfinished staging folder .reports.r9"]
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from cxlib.batch_resume import promotion_lock
+with promotion_lock(Path(sys.argv[1])) as held:
+    print("held" if held else "not held", flush=True)
+    time.sleep(60)
+"""
