@@ -760,3 +760,27 @@ def test_ctrl_c_during_a_submission_is_held_back_until_it_is_recorded():
             recorded.append("submitted and recorded")
     assert recorded == ["submitted and recorded"]
     assert signals.getsignal(signals.SIGINT) is signals.default_int_handler
+
+
+def test_local_dask_workers_get_the_pools_thread_limits_and_no_malloc_trim(monkeypatch):
+    import dask
+    import distributed
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_cluster(**kwargs):
+        seen["environ"] = dask.config.get("distributed.nanny.pre-spawn-environ")
+        seen["kwargs"] = kwargs
+        raise Stop
+
+    monkeypatch.setattr(distributed, "LocalCluster", fake_cluster)
+    monkeypatch.setattr(batch_exec, "threads_per_worker", lambda jobs: 4 // jobs)
+    with pytest.raises(Stop):
+        batch_exec._run_dask([], {}, [], None, jobs=2, scheduler=None)
+    assert seen["environ"] == {name: "2" for name in batch_exec.THREAD_VARIABLES}
+    assert seen["kwargs"]["host"] == "127.0.0.1" and seen["kwargs"]["threads_per_worker"] == 1
+    # Dask's own defaults are back once the cluster is made.
+    assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
