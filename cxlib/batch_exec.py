@@ -461,15 +461,10 @@ def _run_pool(clients, options, results, bar: _Progress, *, jobs: int) -> bool:
 @contextlib.contextmanager
 def _sigint_deferred():
     """Hold back Ctrl-C until the block is done, then raise it (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
+    from cxlib.run import hold_interrupts
+
+    with hold_interrupts() as caught:
         yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
     if caught:
         raise KeyboardInterrupt
 

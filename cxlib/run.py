@@ -8,15 +8,18 @@ succeeded. A failed step keeps its executed notebook, traceback included, in the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import platform
 import shutil
+import signal
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,13 +224,17 @@ def _promote(run: RunPaths, reports: Path, *, partial: bool) -> None:
     """Replace reports/ with this run's pages and results in one rename."""
     staging = reports.with_name(f".{reports.name}.{run.root.name}")
     shutil.rmtree(staging, ignore_errors=True)
-    if partial and reports.is_dir():
-        shutil.copytree(reports, staging)
-    else:
-        staging.mkdir(parents=True)
-    shutil.copytree(run.html, staging, dirs_exist_ok=True)
-    shutil.copytree(run.results, staging / "results", dirs_exist_ok=True)
-    shutil.copy2(run.run_json, staging / "run.json")
+    try:
+        if partial and reports.is_dir():
+            shutil.copytree(reports, staging)
+        else:
+            staging.mkdir(parents=True)
+        shutil.copytree(run.html, staging, dirs_exist_ok=True)
+        shutil.copytree(run.results, staging / "results", dirs_exist_ok=True)
+        shutil.copy2(run.run_json, staging / "run.json")
+    except BaseException:  # a full disk, say: leave no half-built folder behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     old = reports.with_name(f".{reports.name}.old.{run.root.name}")
     if reports.exists():
         os.replace(reports, old)
@@ -377,6 +384,7 @@ def run_engagement(
         raise CxError(f"wave {wave!r} is not in waves.labels {config.waves.labels}")
 
     record = RunRecord(run_id=run_id or new_run_id(), engagement=str(paths.root))
+    held: list[int] = []  # Ctrl-C that arrived during the promotion
     run = paths.run(record.run_id)
     run.root.mkdir(parents=True, exist_ok=False)
     run.notebooks.mkdir()  # papermill does not create the output folder
@@ -429,7 +437,8 @@ def run_engagement(
         record.status = "done"
         record.report = str(paths.reports / "index.html")
         save()
-        with promotion_lock(paths.runs):
+        # Ctrl-C waits for the promotion: a report is replaced whole or not at all.
+        with hold_interrupts() as held, promotion_lock(paths.runs):
             _promote(run, paths.reports, partial=bool(steps))
     except BaseException as exc:
         record.status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
@@ -439,4 +448,25 @@ def run_engagement(
     finally:
         if kernels is not None:
             kernels.close()
+    if held:  # the run is done and its report in place; now honour the Ctrl-C
+        raise KeyboardInterrupt
     return record
+
+
+@contextlib.contextmanager
+def hold_interrupts() -> Iterator[list[int]]:
+    """Hold back Ctrl-C during a block; yield the list of signals that arrived meanwhile.
+
+    The caller decides what to do with them once the block is done (raise
+    ``KeyboardInterrupt``, usually). Only the main thread receives signals; elsewhere this
+    does nothing.
+    """
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)

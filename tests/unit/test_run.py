@@ -194,3 +194,56 @@ with promotion_lock(Path(sys.argv[1])) as held:
     print("held" if held else "not held", flush=True)
     time.sleep(60)
 """
+
+
+def _fake_steps(monkeypatch):
+    def execute(step, run_paths, parameters, timeout, kernels, warm_next):
+        run_paths.results.mkdir(parents=True, exist_ok=True)
+        (run_paths.results / step.results).write_text('{"headline": "h"}', encoding="utf-8")
+
+    def render(steps, run_paths, record, paths, config):
+        make_reports(run_paths.html, f"report of {record.run_id}")
+
+    monkeypatch.setattr(run, "_execute", execute)
+    monkeypatch.setattr(run, "_render", render)
+
+
+def test_ctrl_c_during_the_promotion_waits_for_it_to_finish(tmp_path, kernels, monkeypatch):
+    import os
+    import signal
+
+    folder = make_engagement(tmp_path / "acme")
+    make_reports(folder / "reports", "previous")
+    _fake_steps(monkeypatch)
+    real_copy = run.shutil.copytree
+
+    def copy_then_ctrl_c(*args, **kwargs):
+        out = real_copy(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives half-way through building the staging
+        return out
+
+    monkeypatch.setattr(run.shutil, "copytree", copy_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        run.run_engagement(folder, steps=None, run_id="r1", progress=False)
+    assert (folder / "reports" / "index.html").read_text() == "report of r1"
+    assert not list(folder.glob(".reports*"))
+    assert json.loads((folder / "runs" / "r1" / "run.json").read_text())["status"] == "done"
+    assert json.loads((folder / "reports" / "run.json").read_text())["run_id"] == "r1"
+
+
+def test_a_failed_promotion_leaves_the_previous_report_and_no_staging(
+    tmp_path, kernels, monkeypatch
+):
+    folder = make_engagement(tmp_path / "acme")
+    make_reports(folder / "reports", "previous")
+    _fake_steps(monkeypatch)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run.shutil, "copy2", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        run.run_engagement(folder, steps=None, run_id="r1", progress=False)
+    assert (folder / "reports" / "index.html").read_text() == "previous"
+    assert not list(folder.glob(".reports*"))
+    assert json.loads((folder / "runs" / "r1" / "run.json").read_text())["status"] == "failed"
