@@ -103,7 +103,11 @@ class KernelTemplate:
         return KernelManager(kernel_name=_SPEC_NAME, kernel_spec_manager=specs)
 
     def close(self) -> None:
-        """Stop the template (kernels already forked keep running until shut down)."""
+        """Stop the template and remove its folder.
+
+        Shut its kernels down first: one still running is orphaned, and ipykernel stops an
+        orphaned kernel within about a second.
+        """
         if self._proc.poll() is None:
             if not self._ready.is_set():  # still importing: nothing to wait for
                 self._proc.kill()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -115,7 +116,14 @@ def test_interrupt_stops_a_running_cell(kernel):
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "KeyboardInterrupt"
     assert time.monotonic() - started < 10
-    assert run(kc, "print(1 + 1)") == ("ok", ["2\n"])  # and the kernel lives on
+    # And the kernel lives on. ipykernel aborts requests that reach it while it is still
+    # clearing the interrupted one, so allow it a moment.
+    for _ in range(20):
+        after = run(kc, "print(1 + 1)")
+        if after[0] != "aborted":
+            break
+        time.sleep(0.1)
+    assert after == ("ok", ["2\n"])
 
 
 def test_shutdown_ends_the_kernel_process(kernel):
@@ -132,7 +140,7 @@ def test_killing_the_stand_in_process_ends_the_kernel(kernel):
     assert gone(pid)
 
 
-def test_closing_the_template_refuses_new_kernels_but_spares_running_ones(tmp_path):
+def test_closing_the_template_stops_it_and_removes_its_folder(tmp_path):
     tmpl = kernel_fork.KernelTemplate(IMPORTS)
     assert tmpl.ready()
     km = tmpl.kernel_manager()
@@ -141,12 +149,15 @@ def test_closing_the_template_refuses_new_kernels_but_spares_running_ones(tmp_pa
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=30)
-        tmpl.close()
-        assert run(kc, "print('still here')") == ("ok", ["still here\n"])
+        assert run(kc, "print('forked')") == ("ok", ["forked\n"])
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+    folder = Path(tmpl.address).parent
+    tmpl.close()
     assert not tmpl.ready(timeout=0.1)
+    assert tmpl._proc.returncode is not None
+    assert not folder.exists()
 
 
 def test_warm_kernels_fall_back_to_ordinary_kernels_without_a_template(tmp_path, monkeypatch):
