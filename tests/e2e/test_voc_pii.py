@@ -62,6 +62,7 @@ def page(tmp_path_factory):
         parameters={"engagement": str(engagement), "n_boot": 100},
         cwd=str(ROOT / "playbooks"),
         progress_bar=False,
+        execution_timeout=300,  # a stalled kernel fails the test, not the whole run
     )
     brand = config.load_engagement(engagement).branding
     html = render_page(out_nb, work / "voc.html", brand=brand).read_text(encoding="utf-8")

@@ -429,6 +429,7 @@ def test_report_is_the_same_whether_or_not_an_explorer_was_opened(ctx):
         kernel_name="python3",
         progress_bar=False,
         cwd=str(ROOT / "playbooks"),
+        execution_timeout=300,  # a stalled kernel fails the test, not the whole run
     )
     opened = nbformat.read(folder / "explore-out.ipynb", as_version=4)
     views = [
