@@ -327,7 +327,9 @@ def run_engagement(
 
     A report promotion that an earlier, killed run left half done is first finished or
     undone (:func:`cxlib.batch_resume.recover_promotion`), and what was repaired is logged
-    as one warning. So do not run the same engagement in two processes at once.
+    as one warning; a promotion another process is making at that moment is left alone
+    (both hold :func:`cxlib.batch_resume.promotion_lock`). Ctrl-C during the promotion
+    waits for it to finish.
 
     Parameters
     ----------
