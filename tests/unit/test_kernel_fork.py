@@ -162,13 +162,7 @@ def test_closing_the_template_stops_it_and_removes_its_folder(tmp_path):
 
 def test_warm_kernels_fall_back_to_ordinary_kernels_without_a_template(tmp_path, monkeypatch):
     monkeypatch.setenv("CX_FORK_KERNELS", "0")
-    kernels = WarmKernels(tmp_path, warmup="x = 1\n")
-    try:
-        km = kernels.take()
-        assert km is not None and km.kernel_name == "python3"
-        kernels.release(km)
-    finally:
-        kernels.close()
+    assert taken_kernel_name(tmp_path) == "python3"
 
 
 def test_warm_kernels_fork_from_the_shared_template(tmp_path):
@@ -192,11 +186,19 @@ def test_warm_kernels_fall_back_when_the_template_has_died(tmp_path, monkeypatch
     dead._proc.kill()
     dead._proc.wait()
     monkeypatch.setattr("cxlib.kernels.shared_template", lambda imports: dead)
-    kernels = WarmKernels(tmp_path, warmup="x = 1\n")
+    try:
+        assert taken_kernel_name(tmp_path) == "python3"
+    finally:
+        dead.close()
+
+
+def taken_kernel_name(folder) -> str:
+    """The kernel spec of the kernel WarmKernels hands out (None if it gave none)."""
+    kernels = WarmKernels(folder, warmup="x = 1\n")
     try:
         km = kernels.take()
-        assert km is not None and km.kernel_name == "python3"
+        name = km.kernel_name if km is not None else None
         kernels.release(km)
     finally:
         kernels.close()
-        dead.close()
+    return name

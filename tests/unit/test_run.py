@@ -136,16 +136,7 @@ def test_a_run_promotes_over_a_repaired_report(tmp_path, kernels, monkeypatch, c
     make_reports(folder / "reports", "current")
     make_reports(folder / ".reports.old.r0", "older")
     make_reports(folder / ".reports.r2", "half built")
-
-    def execute(step, run_paths, parameters, timeout, kernels, warm_next):
-        run_paths.results.mkdir(parents=True, exist_ok=True)
-        (run_paths.results / step.results).write_text('{"headline": "h"}', encoding="utf-8")
-
-    def render(steps, run_paths, record, paths, config):
-        make_reports(run_paths.html, f"report of {record.run_id}")
-
-    monkeypatch.setattr(run, "_execute", execute)
-    monkeypatch.setattr(run, "_render", render)
+    _fake_steps(monkeypatch)
     record = run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
     assert record.status == "done"
     reports = folder / "reports"
