@@ -24,60 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CX = str(Path(sys.executable).with_name("cx"))
 
-ENGAGEMENT = """\
-client:
-  name: "{name}"
-waves:
-  labels: ["2026Q1"]
-  baseline: "2026Q1"
-inputs:
-  customers:
-    - file: inputs/customers.csv
-  responses:
-    - file: inputs/responses.csv
-strategy:
-  vision: "Customers renew because every contact is easy."
-  mission:
-    purpose: "keep people connected"
-    customers: "households"
-    promise: "one call fixes it"
-  success:
-    customer_action: "renew"
-    measure: "renewal rate"
-    target: "90%"
-    by: "the end of 2027"
-  business_objectives:
-    - {{id: retain, title: "Keep customers"}}
-  goals:
-    - id: g1
-      title: "Fix billing questions at first contact"
-      leader: "COO"
-      accountable: "Head of billing"
-      customer_measure: "CES billing"
-      operational_measure: "repeat contacts per 1,000 bills"
-      objectives: [retain]
-  cx_goal:
-    statement: "Customers stay with us."
-    action: "stay"
-    measure: {{table: customers, column: {column}, op: "==", value: false}}
-    target: 0.9
-"""
-
-
-def make_client(folder: Path, name: str, *, column: str = "churned", bad_row: bool = False):
-    """A tiny engagement: 60 customers (every fifth churned) and one response each."""
-    (folder / "inputs").mkdir(parents=True)
-    (folder / "engagement.yaml").write_text(ENGAGEMENT.format(name=name, column=column))
-    customers = ["customer_id,churned"]
-    customers += [f"C{i:03d},{'true' if i % 5 == 0 else 'false'}" for i in range(60)]
-    if bad_row:
-        customers.append("C999,perhaps")
-    responses = ["response_id,customer_id,wave,nps"]
-    responses += [f"R{i:03d},C{i:03d},2026Q1,{i % 11}" for i in range(60)]
-    (folder / "inputs" / "customers.csv").write_text("\n".join(customers) + "\n")
-    (folder / "inputs" / "responses.csv").write_text("\n".join(responses) + "\n")
-    return folder
-
 
 def cx(*args, **kwargs):
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
@@ -105,12 +51,12 @@ def assert_no_half_written_report(clients: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def three(tmp_path_factory):
+def three(tmp_path_factory, make_small_client):
     """Three clients: one good, one with bad data, one whose step fails; batch run once."""
     root = tmp_path_factory.mktemp("batch") / "clients"
-    make_client(root / "acme", "Acme <Telecom>")
-    make_client(root / "bad-data", "Bad Data Ltd", bad_row=True)
-    make_client(root / "broken", "Broken Step plc", column="no_such_column")
+    make_small_client(root / "acme", name="Acme <Telecom>")
+    make_small_client(root / "bad-data", name="Bad Data Ltd", bad_row=True)
+    make_small_client(root / "broken", name="Broken Step plc", column="no_such_column")
     result = cx("batch", root, "--jobs", "2", "--steps", "mission", "--no-progress")
     return root, result
 
@@ -170,10 +116,10 @@ def test_resume_reruns_only_what_failed(three):
     assert (root / "broken" / "reports" / "index.html").is_file()
 
 
-def test_dask_local_cluster(tmp_path):
+def test_dask_local_cluster(tmp_path, make_small_client):
     root = tmp_path / "clients"
-    make_client(root / "acme", "Acme")
-    make_client(root / "broken", "Broken", column="no_such_column")
+    make_small_client(root / "acme", name="Acme")
+    make_small_client(root / "broken", name="Broken", column="no_such_column")
     result = batch.run_batch(
         batch.find_engagements(root), jobs=2, steps=["mission"], use_dask=True, progress=False
     )
@@ -210,10 +156,10 @@ def wait_for(condition, timeout=300.0):
     raise AssertionError("timed out")
 
 
-def test_ctrl_c_keeps_finished_reports_and_leaves_no_half_written_one(tmp_path):
+def test_ctrl_c_keeps_finished_reports_and_leaves_no_half_written_one(tmp_path, make_small_client):
     root = tmp_path / "clients"
     for i in range(4):
-        make_client(root / f"client{i}", f"Client {i}")
+        make_small_client(root / f"client{i}", name=f"Client {i}")
     proc = start_batch(root)
     wait_for(lambda: list(root.glob("*/reports/run.json")))
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches every process of the job
@@ -232,10 +178,10 @@ def test_ctrl_c_keeps_finished_reports_and_leaves_no_half_written_one(tmp_path):
             assert recorded == ("done" if status == "done" else "interrupted"), name
 
 
-def test_killed_worker_is_retried_and_reports_stay_whole(tmp_path):
+def test_killed_worker_is_retried_and_reports_stay_whole(tmp_path, make_small_client):
     root = tmp_path / "clients"
     for i in range(3):
-        make_client(root / f"client{i}", f"Client {i}")
+        make_small_client(root / f"client{i}", name=f"Client {i}")
     proc = start_batch(root)
 
     def worker_running_a_kernel():

@@ -16,61 +16,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CX = str(Path(sys.executable).with_name("cx"))
 
-ENGAGEMENT = """\
-client:
-  name: "Acme"
-waves:
-  labels: ["2026Q1"]
-  baseline: "2026Q1"
-inputs:
-  customers:
-    - file: inputs/customers.csv
-  responses:
-    - file: inputs/responses.csv
-strategy:
-  vision: "Customers renew because every contact is easy."
-  mission:
-    purpose: "keep people connected"
-    customers: "households"
-    promise: "one call fixes it"
-  success:
-    customer_action: "renew"
-    measure: "renewal rate"
-    target: "90%"
-    by: "the end of 2027"
-{goals}
-  cx_goal:
-    statement: "Customers stay with us."
-    action: "stay"
-    measure: {{table: customers, column: churned, op: "==", value: false}}
-    target: 0.9
-"""
-
-GOALS = """\
-  business_objectives:
-    - {id: retain, title: "Keep customers"}
-  goals:
-    - id: g1
-      title: "Fix billing questions at first contact"
-      accountable: "Head of billing"
-      customer_measure: "CES billing"
-      operational_measure: "repeat contacts per 1,000 bills"
-      objectives: [retain]
-"""
-
-
-def make_client(folder: Path, *, goals: str = GOALS) -> Path:
-    """60 customers (every fifth churned) and one response each."""
-    (folder / "inputs").mkdir(parents=True)
-    (folder / "engagement.yaml").write_text(ENGAGEMENT.format(goals=goals.rstrip("\n")))
-    customers = ["customer_id,churned"]
-    customers += [f"C{i:03d},{'true' if i % 5 == 0 else 'false'}" for i in range(60)]
-    responses = ["response_id,customer_id,wave,nps"]
-    responses += [f"R{i:03d},C{i:03d},2026Q1,{i % 11}" for i in range(60)]
-    (folder / "inputs" / "customers.csv").write_text("\n".join(customers) + "\n")
-    (folder / "inputs" / "responses.csv").write_text("\n".join(responses) + "\n")
-    return folder
-
 
 def cx(*args):
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
@@ -79,8 +24,9 @@ def cx(*args):
     )
 
 
-def test_mission_step_with_no_goals_says_so_and_succeeds(tmp_path):
-    client = make_client(tmp_path / "acme", goals="  business_objectives: []\n  goals: []")
+def test_mission_step_with_no_goals_says_so_and_succeeds(tmp_path, make_small_client):
+    no_goals = "  business_objectives: []\n  goals: []"
+    client = make_small_client(tmp_path / "acme", goals=no_goals)
     result = cx("run", client, "--step", "mission", "--no-progress")
     assert result.returncode == 0, result.stdout + result.stderr
     reports = client / "reports"
@@ -92,8 +38,8 @@ def test_mission_step_with_no_goals_says_so_and_succeeds(tmp_path):
     assert "No CX goals are set out yet" in page
 
 
-def test_run_finishes_a_promotion_a_killed_run_left_half_done(tmp_path):
-    client = make_client(tmp_path / "acme")
+def test_run_finishes_a_promotion_a_killed_run_left_half_done(tmp_path, make_small_client):
+    client = make_small_client(tmp_path / "acme")
     # Killed between promote's two renames: the old report moved aside, the new one staged.
     for name, marker in ((".reports.old.r0", "old report"), (".reports.r0", "r0 report")):
         (client / name / "results").mkdir(parents=True)

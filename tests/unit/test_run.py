@@ -5,6 +5,7 @@ check the order of the runner's work (repair, validate, warm, ingest) in well un
 each, apart from papermill's import when it reads a playbook's parameters.
 """
 
+import functools
 import json
 import subprocess
 import sys
@@ -16,30 +17,14 @@ from cxlib import run
 from cxlib.batch_resume import recover_promotion
 from cxlib.errors import InputError, StepFailed
 
-ENGAGEMENT = """\
-client:
-  name: "Acme"
-waves:
-  labels: ["2026Q1"]
-  baseline: "2026Q1"
-inputs:
-  customers:
-    - file: inputs/customers.csv
-  responses:
-    - file: inputs/responses.csv
-"""
 
+@pytest.fixture
+def make_engagement(make_small_client):
+    """Build an engagement of two customers, one response each and no strategy section.
 
-def make_engagement(folder: Path, *, bad_row: bool = False) -> Path:
-    """Two customers and one response; ``bad_row`` adds a churned value that is not a bool."""
-    (folder / "inputs").mkdir(parents=True)
-    (folder / "engagement.yaml").write_text(ENGAGEMENT, encoding="utf-8")
-    customers = "customer_id,churned\nC1,false\nC2,true\n" + ("C3,perhaps\n" if bad_row else "")
-    (folder / "inputs" / "customers.csv").write_text(customers, encoding="utf-8")
-    (folder / "inputs" / "responses.csv").write_text(
-        "response_id,customer_id,wave,nps\nR1,C1,2026Q1,9\n", encoding="utf-8"
-    )
-    return folder
+    ``bad_row=True`` adds a customer whose churned value is not a bool.
+    """
+    return functools.partial(make_small_client, customers=2, strategy=False)
 
 
 class RecordingKernels:
@@ -71,7 +56,7 @@ def kernels(monkeypatch):
     return RecordingKernels.made
 
 
-def test_invalid_inputs_fail_before_any_kernel_is_started(tmp_path, kernels):
+def test_invalid_inputs_fail_before_any_kernel_is_started(tmp_path, make_engagement, kernels):
     folder = make_engagement(tmp_path / "acme", bad_row=True)
     with pytest.raises(InputError, match="'perhaps'"):
         run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
@@ -81,7 +66,9 @@ def test_invalid_inputs_fail_before_any_kernel_is_started(tmp_path, kernels):
     assert not (folder / "runs" / "r1" / "kernels.log").exists()
 
 
-def test_a_valid_run_warms_its_first_kernel_while_ingest_writes(tmp_path, kernels, monkeypatch):
+def test_a_valid_run_warms_its_first_kernel_while_ingest_writes(
+    tmp_path, make_engagement, kernels, monkeypatch
+):
     folder = make_engagement(tmp_path / "acme")
     clean = folder / "runs" / "r1" / "clean"
     written_at_prepare = []
@@ -117,7 +104,9 @@ def make_reports(folder: Path, marker: str) -> Path:
     return folder
 
 
-def test_a_run_completes_a_promotion_cut_between_its_renames(tmp_path, kernels, caplog):
+def test_a_run_completes_a_promotion_cut_between_its_renames(
+    tmp_path, make_engagement, kernels, caplog
+):
     folder = make_engagement(tmp_path / "acme", bad_row=True)
     make_reports(folder / ".reports.old.r0", "old report")
     make_reports(folder / ".reports.r0", "new report")
@@ -131,7 +120,9 @@ def test_a_run_completes_a_promotion_cut_between_its_renames(tmp_path, kernels, 
     )
 
 
-def test_a_run_promotes_over_a_repaired_report(tmp_path, kernels, monkeypatch, caplog):
+def test_a_run_promotes_over_a_repaired_report(
+    tmp_path, make_engagement, kernels, monkeypatch, caplog
+):
     folder = make_engagement(tmp_path / "acme")
     make_reports(folder / "reports", "current")
     make_reports(folder / ".reports.old.r0", "older")
@@ -151,14 +142,14 @@ def test_a_run_promotes_over_a_repaired_report(tmp_path, kernels, monkeypatch, c
     )
 
 
-def test_a_run_with_nothing_to_repair_says_nothing(tmp_path, kernels, caplog):
+def test_a_run_with_nothing_to_repair_says_nothing(tmp_path, make_engagement, kernels, caplog):
     folder = make_engagement(tmp_path / "acme", bad_row=True)
     with pytest.raises(InputError):
         run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
     assert [r for r in caplog.records if r.name == "cxlib.run"] == []
 
 
-def test_a_repair_leaves_alone_a_promotion_another_process_is_making(tmp_path):
+def test_a_repair_leaves_alone_a_promotion_another_process_is_making(tmp_path, make_engagement):
     folder = make_engagement(tmp_path / "acme")
     make_reports(folder / ".reports.r9", "being copied by another run")
     holder = subprocess.Popen(
@@ -199,7 +190,9 @@ def _fake_steps(monkeypatch):
     monkeypatch.setattr(run, "_render", render)
 
 
-def test_ctrl_c_during_the_promotion_waits_for_it_to_finish(tmp_path, kernels, monkeypatch):
+def test_ctrl_c_during_the_promotion_waits_for_it_to_finish(
+    tmp_path, make_engagement, kernels, monkeypatch
+):
     import os
     import signal
 
@@ -223,7 +216,7 @@ def test_ctrl_c_during_the_promotion_waits_for_it_to_finish(tmp_path, kernels, m
 
 
 def test_a_failed_promotion_leaves_the_previous_report_and_no_staging(
-    tmp_path, kernels, monkeypatch
+    tmp_path, make_engagement, kernels, monkeypatch
 ):
     folder = make_engagement(tmp_path / "acme")
     make_reports(folder / "reports", "previous")
