@@ -166,3 +166,26 @@ def test_paths_resolve_inside_and_refuse_escape(tmp_path):
     run = paths.run("r1")
     assert run.clean == tmp_path / "runs" / "r1" / "clean"
     assert run.run_json.name == "run.json"
+
+
+def test_yaml_syntax_error_names_its_line(tmp_path):
+    text = MINIMAL.replace("  consultant: Harbour CX\n", '  consultant: "Harbour CX\n')
+    (problem,) = problems(tmp_path, text)
+    assert problem.expected == "valid YAML"
+    assert problem.row == 5  # where the parser finds the string still open
+    assert "labels:" in problem.found  # the message quotes the line
+
+
+def test_two_documents_in_one_file_are_an_error(tmp_path):
+    (problem,) = problems(tmp_path, MINIMAL + "---\nclient: {name: Other}\n")
+    assert problem.expected == "valid YAML"
+    assert "single document" in problem.found
+
+
+def test_demo_engagement_reads_the_same_with_either_yaml_parser():
+    import yaml
+
+    text = (Path(__file__).parents[2] / "data" / "demo" / "engagement.yaml").read_text()
+    data, root = config._load_yaml(Path(__file__).parents[2] / "data" / "demo" / "engagement.yaml")
+    assert data == yaml.load(text, Loader=yaml.SafeLoader)  # PyYAML's pure-Python parser
+    assert root.value[0][0].value == "client" and root.value[0][0].start_mark.line == 8
