@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from cxlib import kernel_fork
-from cxlib.kernels import WarmKernels
+from cxlib.kernels import PromptKernelClient, WarmKernels
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="forking kernels is POSIX-only")
 
@@ -83,6 +83,15 @@ def test_forked_kernel_has_the_imports_its_own_folder_and_environment(kernel, tm
         "set after the template started\n",
     ]
     assert km.kernel_name == "cx-forked-python3"
+
+
+def test_imports_are_frozen_out_of_the_kernels_garbage_collection(kernel):
+    _, kc = kernel
+    status, printed = run(kc, "import gc; print(gc.isenabled(), gc.get_freeze_count())")
+    assert status == "ok"
+    enabled, frozen = "".join(printed).split()
+    assert enabled == "True"  # the kernel collects its own garbage as usual
+    assert int(frozen) > 10_000  # pandas alone leaves tens of thousands of objects
 
 
 def test_each_kernel_is_its_own_process_with_its_own_random_state(template, kernel):
@@ -179,6 +188,27 @@ def test_warm_kernels_fork_from_the_shared_template(tmp_path):
     finally:
         kernels.close()
     assert kernel_fork.shared_template(IMPORTS) is kernel_fork.shared_template(IMPORTS)
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_warm_kernels_clients_check_readiness_and_notice_a_dead_kernel(
+    tmp_path, monkeypatch, fork
+):
+    monkeypatch.setenv("CX_FORK_KERNELS", fork)
+    kernels = WarmKernels(tmp_path, warmup="")
+    try:
+        km = kernels.take()
+        kc = km.client()  # what papermill gets from the kernel manager
+        assert isinstance(kc, PromptKernelClient)
+        kc.start_channels()
+        kc.wait_for_ready(timeout=30)
+        assert run(kc, "print(6 * 7)") == ("ok", ["42\n"])
+        km.shutdown_kernel(now=True)
+        with pytest.raises(RuntimeError, match="died"):
+            kc.wait_for_ready(timeout=30)
+        kc.stop_channels()
+    finally:
+        kernels.close()
 
 
 def test_warm_kernels_fall_back_when_the_template_has_died(tmp_path, monkeypatch):
