@@ -185,6 +185,8 @@ def _execute(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from cxlib.step_engine import ENGINE_NAME
+
     out = run.notebooks / step.notebook
     for attempt in (1, 2):
         km = kernels.take() if kernels else None
@@ -201,6 +203,7 @@ def _execute(
                 iopub_timeout=30,
                 execution_timeout=timeout,
                 store_widget_state=False,
+                engine_name=ENGINE_NAME,
                 **({"km": km} if km is not None else {}),
             )
             return
