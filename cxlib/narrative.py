@@ -27,6 +27,17 @@ def _e(text: object) -> str:
     return escape(str(text))
 
 
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    """Put a count before its noun in the right number: ``1 survey``, ``2 surveys``.
+
+    Examples
+    --------
+    >>> _n(1, "goal"), _n(1200, "goal"), _n(0, "person", "people")
+    ('1 goal', '1,200 goals', '0 people')
+    """
+    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
+
+
 def pct(share: float, decimals: int = 1) -> str:
     """Format a share (0 to 1) as a percentage.
 
@@ -80,15 +91,19 @@ def goal_checks(checks: pd.DataFrame) -> str:
     failed = checks.loc[~checks["passed"].astype(bool)]
     total = checks["goal_id"].nunique()
     if failed.empty:
+        every = "The one goal has" if total == 1 else f"All {total} goals have"
+        serve = "serves" if total == 1 else "serve"
         return (
-            f"All {total} goals have exactly one accountable leader, a customer-feedback "
-            "measure and an operational measure, and serve a business objective."
+            f"{every} exactly one accountable leader, a customer-feedback measure and an "
+            f"operational measure, and {serve} a business objective."
         )
     lines = [f"- **{_e(r.goal)}**: {_e(r.message)}." for r in failed.itertuples()]
     n_bad = failed["goal_id"].nunique()
-    return f"{n_bad} of {total} goals need attention before the strategy is signed off:\n\n" + (
-        "\n".join(lines)
-    )
+    if total == 1:
+        which = "The goal needs"
+    else:
+        which = f"{n_bad} of {total} goals {'needs' if n_bad == 1 else 'need'}"
+    return f"{which} attention before the strategy is signed off:\n\n" + "\n".join(lines)
 
 
 def goal_performance(perf: GoalPerformance) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from cxlib.config import Governance, RaciDecision
 from cxlib.governance import GovernanceStructure, raci_table
-from cxlib.narrative import pct
+from cxlib.narrative import _n, pct
 from cxlib.report import escape
 
 __all__ = [
@@ -74,11 +74,6 @@ def money(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.0f}"
 
 
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    """``1 survey``, ``2 surveys``: a count with its noun in the right number."""
-    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
-
-
 def _day(value: Any) -> str:
     stamp = pd.Timestamp(value)
     return f"{stamp.day} {stamp:%b %Y}"
@@ -111,7 +106,7 @@ def structure(struct: GovernanceStructure) -> str:
         members = struct.members[struct.members["body"] == body.body]
         lines.append(
             f"- **{_e(body.name)}** meets {_CADENCE_WORDS[body.cadence]} "
-            f"({body.meetings_per_year} times a year) with {len(members)} members. "
+            f"({body.meetings_per_year} times a year) with {_n(len(members), 'member')}. "
             f"{_e(body.remit)}"
         )
     checks = struct.checks
@@ -143,21 +138,24 @@ def _coverage(checks: pd.DataFrame) -> str:
     if depts.empty:
         parts.append("No touchpoint owners are set in the journey, so coverage is not checked.")
     elif depts["passed"].all():
-        parts.append(
-            f"All {_n(len(depts), 'department')} that own touchpoints have a seat on the "
-            "working team."
+        every = (
+            "The one department that owns touchpoints has"
+            if len(depts) == 1
+            else f"All {len(depts):,} departments that own touchpoints have"
         )
+        parts.append(f"{every} a seat on the working team.")
     else:
         missing = depts[~depts["passed"]]
         lines = []
         for r in missing.itertuples():
             hint = f"; {_e(r.detail)} could represent it" if r.detail else ""
             lines.append(f"- **{_e(r.subject)}** owns {_n(int(r.count), 'touchpoint')}{hint}.")
-        verb = "has" if len(missing) == 1 else "have"
-        parts.append(
-            f"{len(missing)} of the {_n(len(depts), 'department')} that own touchpoints {verb} "
-            "**no seat** on the working team:\n\n" + "\n".join(lines)
-        )
+        if len(depts) == 1:
+            which = "The one department that owns touchpoints has"
+        else:
+            verb = "has" if len(missing) == 1 else "have"
+            which = f"{len(missing)} of the {len(depts):,} departments that own touchpoints {verb}"
+        parts.append(f"{which} **no seat** on the working team:\n\n" + "\n".join(lines))
     if not unknown.empty:
         parts.append(
             f"Not found in the stakeholders list: {_names(list(unknown['subject']))}. "
@@ -229,17 +227,24 @@ def raci_findings(checks: pd.DataFrame, decisions: Sequence[RaciDecision]) -> st
         elif r.check == "person_known":
             lines.append(f"- **{_e(r.subject)}** is not in the stakeholders list.")
     if not lines:
+        every = (
+            "The one CX decision has"
+            if len(decisions) == 1
+            else f"All {len(decisions):,} CX decisions have"
+        )
         return (
-            f"All {_n(len(decisions), 'CX decision')} have exactly one Accountable and at least "
-            "one Responsible, and nobody carries more than the agreed number of decisions."
+            f"{every} exactly one Accountable and at least one Responsible, and nobody carries "
+            "more than the agreed number of decisions."
         )
     per_decision = failed["check"].isin(["one_accountable", "has_responsible"])
     n_bad = failed.loc[per_decision, "subject"].nunique()
     n_people = failed.loc[~per_decision, "subject"].nunique()
     parts = []
-    if n_bad:
+    if n_bad and len(decisions) == 1:
+        parts.append("The CX decision needs attention")
+    elif n_bad:
         verb = "needs" if n_bad == 1 else "need"
-        parts.append(f"{n_bad} of the {_n(len(decisions), 'CX decision')} {verb} attention")
+        parts.append(f"{n_bad} of the {len(decisions):,} CX decisions {verb} attention")
     if n_people:
         verb = "needs" if n_people == 1 else "need"
         parts.append(f"{_n(n_people, 'person', 'people')} {verb} attention")
@@ -264,7 +269,7 @@ def contact_audit(audit: Any | None) -> str:
     level = int(round(audit.confidence * 100))
     text = (
         f"The policy allows **at most {_n(p.max_surveys, 'survey')} per customer in any "
-        f"{p.per_days} days**. In the log ({_n(int(s['n_contacts']), 'survey')} to "
+        f"{_n(p.per_days, 'day')}**. In the log ({_n(int(s['n_contacts']), 'survey')} to "
         f"{_n(int(s['n_customers']), 'customer')}, {_day(s['period_start'])} to "
         f"{_day(s['period_end'])}), **{pct(s['estimate'])}** of customers "
         f"({s['customers_over_cap']:,}; {level}% CI {pct(s['ci_low'])} to {pct(s['ci_high'])}) "
@@ -273,14 +278,14 @@ def contact_audit(audit: Any | None) -> str:
     )
     if audit.complaint_rule and s["contacts_in_quiet_period"] == 0:
         text += (
-            f" No survey went to a customer within {p.quiet_days_after_complaint} days of an "
-            "open complaint."
+            f" No survey went to a customer within {_n(p.quiet_days_after_complaint, 'day')} of "
+            "an open complaint."
         )
     elif audit.complaint_rule:
         text += (
             f" {_n(int(s['contacts_in_quiet_period']), 'survey')} went to "
             f"{_n(int(s['customers_in_quiet_period']), 'customer')} within "
-            f"{p.quiet_days_after_complaint} days of an open complaint."
+            f"{_n(p.quiet_days_after_complaint, 'day')} of an open complaint."
         )
     elif p.quiet_days_after_complaint > 0:
         text += (
@@ -290,14 +295,20 @@ def contact_audit(audit: Any | None) -> str:
     worst = audit.offenders[audit.offenders["breaches"] > 0]
     if not worst.empty:
         top = worst.iloc[0]
+        breaches = (
+            "its one survey"
+            if int(top["n_contacts"]) == 1
+            else f"{int(top['breaches']):,} of its {int(top['n_contacts']):,} surveys "
+            f"({pct(top['breach_share'])})"
+        )
         text += (
             f"\n\nThe largest source of breaches is {_e(top['dimension'])} "
-            f"**{_e(top['value'])}**: {int(top['breaches']):,} of its {int(top['n_contacts']):,} "
-            f"surveys ({pct(top['breach_share'])}) broke the policy."
+            f"**{_e(top['value'])}**: {breaches} broke the policy."
         )
     text += (
-        f"\n\nKeeping to the policy would have sent {s['contacts_under_policy']:,} surveys "
-        f"instead of {s['n_contacts']:,} ({pct(s['reduction'])} fewer)."
+        f"\n\nKeeping to the policy would have sent "
+        f"{_n(int(s['contacts_under_policy']), 'survey')} instead of {s['n_contacts']:,} "
+        f"({pct(s['reduction'])} fewer)."
     )
     return text
 
@@ -360,25 +371,38 @@ def roadmap(table: pd.DataFrame | None, totals: Mapping[str, Any] | None) -> str
     if table is None or totals is None:
         return "There is no initiatives table in this engagement, so there is no roadmap."
     if totals["budget"] is None:
+        ranked = "is ranked" if totals["n_candidates"] == 1 else "are ranked"
         return (
-            f"{_n(totals['n_candidates'], 'open initiative')} are ranked above. No budget is set "
+            f"{_n(totals['n_candidates'], 'open initiative')} {ranked} above. No budget is set "
             "(governance.budget in engagement.yaml), so none is selected for funding."
         )
-    text = (
-        f"Within the budget of **{money(totals['budget'])}**, the best combination funds "
-        f"**{totals['n_funded']} of {_n(totals['n_candidates'], 'open initiative')}** for "
-        f"{money(totals['spent'])}, leaving {money(totals['remaining'])}."
-    )
+    if totals["n_candidates"] == 1:
+        funded = (
+            f"is funded for {money(totals['spent'])}" if totals["n_funded"] else "is not funded"
+        )
+        text = (
+            f"Within the budget of **{money(totals['budget'])}**, **the one open initiative** "
+            f"{funded}, leaving {money(totals['remaining'])}."
+        )
+    else:
+        text = (
+            f"Within the budget of **{money(totals['budget'])}**, the best combination funds "
+            f"**{totals['n_funded']} of {totals['n_candidates']:,} open initiatives** for "
+            f"{money(totals['spent'])}, leaving {money(totals['remaining'])}."
+        )
     if totals["impact_share"] is not None and totals["basis"] == "evidence":
+        together = "It addresses" if totals["n_funded"] == 1 else "Together they address"
         text += (
-            f" Together they address {pct(totals['impact_share'])} of the measured problem "
-            "that the open initiatives could address."
+            f" {together} {pct(totals['impact_share'])} of the measured problem that the open "
+            "initiatives could address."
         )
     if totals["n_unlinked"]:
+        one = totals["n_unlinked"] == 1
         text += (
-            f" {_n(totals['n_unlinked'], 'initiative')} address no measured pain point, driver "
-            "or theme: link them to one in the initiatives table or evidence_links, or question "
-            "their case."
+            f" {_n(totals['n_unlinked'], 'initiative')} {'addresses' if one else 'address'} no "
+            f"measured pain point, driver or theme: link {'it' if one else 'them'} to one in "
+            "the initiatives table or evidence_links, or question "
+            f"{'its' if one else 'their'} case."
         )
     return text
 
@@ -440,8 +464,11 @@ def headline(
     """
     decisions = raci[raci["check"].isin(["one_accountable", "has_responsible"])]
     n_bad = decisions.loc[~decisions["passed"], "subject"].nunique()
-    verb = "has" if n_bad == 1 else "have"
-    parts = [f"{n_bad} of {_n(len(settings.decisions), 'CX decision')} {verb} a RACI problem"]
+    if len(settings.decisions) == 1:
+        parts = [f"the one CX decision has {'a' if n_bad else 'no'} RACI problem"]
+    else:
+        verb = "has" if n_bad == 1 else "have"
+        parts = [f"{n_bad} of {len(settings.decisions):,} CX decisions {verb} a RACI problem"]
     if audit is None:
         parts.append("no contact log to audit")
     else:

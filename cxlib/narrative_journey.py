@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from cxlib.journey import scorecard_wide
-from cxlib.narrative import _e, pct
+from cxlib.narrative import _e, _n, pct
 from cxlib.personas import PersonaModel
 from cxlib.personas_profile import PersonaProfile
 
@@ -330,7 +330,7 @@ def funnel(table: pd.DataFrame) -> str:
     before = table.loc[table.index[table.index.get_loc(worst.name) - 1], "stage"]
     return (
         f"The largest loss is between {_e(before)} and {_e(worst['stage'])}: of "
-        f"{int(worst['previous']):,} customers seen at {_e(before)}, "
+        f"{_n(int(worst['previous']), 'customer')} seen at {_e(before)}, "
         f"{pct(worst['drop_off'], 0)} are not seen at {_e(worst['stage'])}."
     )
 
@@ -400,7 +400,8 @@ def channel_consistency(
         for r in real.itertuples()
     ]
     calm = len(consistency) - len(real)
-    tail = f"\n\nThe other {calm} stage(s) show no channel gap beyond chance." if calm else ""
+    others = "The other stage shows" if calm == 1 else f"The other {calm} stages show"
+    tail = f"\n\n{others} no channel gap beyond chance." if calm else ""
     return "Customers get a different experience depending on the channel in:\n\n" + (
         "\n".join(lines) + tail
     )
@@ -415,15 +416,20 @@ def unmapped(stray: pd.DataFrame, *, total: int) -> str:
     --------
     >>> import pandas as pd
     >>> unmapped(pd.DataFrame({"touchpoint_id": ["fax"], "n": [3]}), total=100)
-    '3 of 100 events (3.0%) name touchpoints the journey does not define (fax) and are left out; add them to journey.touchpoints to include them.'
+    '3 of 100 events (3.0%) name a touchpoint the journey does not define (fax) and are left out; add it to journey.touchpoints to include them.'
     """  # noqa: E501
     if stray.empty:
+        if total == 1:
+            return "The one event belongs to a touchpoint of the journey."
         return f"All {total:,} events belong to touchpoints of the journey."
     n = int(stray["n"].sum())
     ids = ", ".join(_e(t) for t in stray["touchpoint_id"].head(5))
     more = " and others" if len(stray) > 5 else ""
+    # The verbs follow the number of events, the nouns and pronouns that of touchpoints.
+    name, left, them = ("names", "is", "it") if n == 1 else ("name", "are", "them")
+    touchpoints, add = ("a touchpoint", "it") if len(stray) == 1 else ("touchpoints", "them")
+    events = "The one event" if total == 1 else f"{n:,} of {total:,} events ({pct(n / total)})"
     return (
-        f"{n:,} of {total:,} events ({pct(n / total)}) name touchpoints the journey does not "
-        f"define ({ids}{more}) and are left out; add them to journey.touchpoints to include "
-        "them."
+        f"{events} {name} {touchpoints} the journey does not define ({ids}{more}) and {left} "
+        f"left out; add {add} to journey.touchpoints to include {them}."
     )

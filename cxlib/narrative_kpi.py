@@ -124,6 +124,23 @@ def _level(confidence: float) -> str:
     return f"{round(confidence * 100):d}%"
 
 
+def _targets_met(met: int, total: int) -> str:
+    """Say how many of the KPIs with a target already meet it (lower case, no full stop).
+
+    Examples
+    --------
+    >>> _targets_met(1, 3), _targets_met(2, 3)
+    ('1 of 3 KPIs with a target already meets it', '2 of 3 KPIs with a target already meet it')
+    >>> _targets_met(0, 1)
+    'the one KPI with a target does not meet it yet'
+    """
+    if total == 1:
+        if met:
+            return "the one KPI with a target already meets it"
+        return "the one KPI with a target does not meet it yet"
+    return f"{met} of {total} KPIs with a target already {'meets' if met == 1 else 'meet'} it"
+
+
 def baseline_table(kpis: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
     """Tabulate the baseline for the client: value, CI, n, target, date, owner, n needed.
 
@@ -416,7 +433,7 @@ def baseline_summary(base: KpiBaseline) -> str:
     >>> text = baseline_summary(KpiBaseline(wave="Q1", kpis=k, tree=pd.DataFrame()))
     >>> print(text.replace(". ", ".\n"))
     In wave Q1: NPS **11.8** (95% CI 6.0 to 17.5, n = 300).
-    0 of 1 KPIs with a target already meet it.
+    The one KPI with a target does not meet it yet.
     """
     k = base.kpis.set_index("kpi")
     level = _level(base.confidence)
@@ -431,7 +448,8 @@ def baseline_summary(base: KpiBaseline) -> str:
     text = f"In wave {_e(base.wave)}: " + "; ".join(parts) + "." if parts else ""
     with_target = base.kpis[base.kpis["target"].notna() & base.kpis["estimate"].notna()]
     met = int(with_target["target_met"].fillna(False).astype(bool).sum())
-    text += f" {met} of {len(with_target)} KPIs with a target already meet it."
+    met_text = _targets_met(met, len(with_target))
+    text += f" {met_text[:1].upper()}{met_text[1:]}."
     if base.missing:
         text += f" Not measured (table absent): {', '.join(_e(m) for m in base.missing)}."
     return text.strip()
@@ -456,8 +474,8 @@ def baseline_headline(base: KpiBaseline) -> str:
     >>> k = kpi_frame([kpi_row(kpi="nps", label="NPS", metric="nps", n=300, estimate=11.8,
     ...     ci_low=6.0, ci_high=17.5)]).assign(target=20.0, target_met=False)
     >>> print(baseline_headline(KpiBaseline(wave="Q1", kpis=k, tree=pd.DataFrame())))
-    Baseline Q1: NPS 11.8 (95% CI 6.0 to 17.5, n = 300); 0 of 1 KPIs with a target already meet it.
-    """
+    Baseline Q1: NPS 11.8 (95% CI 6.0 to 17.5, n = 300); the one KPI with a target does not meet it yet.
+    """  # noqa: E501
     k = base.kpis.set_index("kpi")
     level = _level(base.confidence)
     with_target = base.kpis[base.kpis["target"].notna() & base.kpis["estimate"].notna()]
@@ -469,7 +487,7 @@ def baseline_headline(base: KpiBaseline) -> str:
             f": NPS {value_text(r['estimate'], 'nps')} ({level} CI "
             f"{_interval(r['ci_low'], r['ci_high'], 'nps')}, n = {int(r['n']):,})"
         )
-    return f"{lead}; {met} of {len(with_target)} KPIs with a target already meet it."
+    return f"{lead}; {_targets_met(met, len(with_target))}."
 
 
 def lock_note(info: Mapping[str, Any], engagement_name: str = "<engagement>") -> str:
@@ -502,7 +520,9 @@ def lock_note(info: Mapping[str, Any], engagement_name: str = "<engagement>") ->
             "a recomputation."
         )
         if info.get("replaced"):
-            text += f" It has been replaced {int(info['replaced'])} time(s); see its history."
+            n = int(info["replaced"])
+            times = {1: "once", 2: "twice"}.get(n, f"{n} times")
+            text += f" It has been replaced {times}; see its history."
         return text
     return (
         f"The baseline of wave {wave} is **not locked yet**. Once these figures are agreed, "

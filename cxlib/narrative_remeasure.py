@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxlib.narrative import _n
 from cxlib.narrative_kpi import _e, _interval, _level, _missing, change_text, value_text
 
 __all__ = [
@@ -180,8 +181,8 @@ def wins_and_regressions(
     Examples
     --------
     >>> card = pd.DataFrame({"change": ["no significant change"], "p_value": [0.4]})
-    >>> wins_and_regressions(card).startswith("None of the 1 KPIs tested moved")
-    True
+    >>> wins_and_regressions(card)
+    'The one KPI tested did not move significantly: the difference seen is within the usual noise.'
     """
     level = _level(confidence)
     wins = card[card["change"] == "improved"]
@@ -193,14 +194,22 @@ def wins_and_regressions(
         lines = "\n".join(_move_line(r, level) for r in losses.itertuples())
         parts.append("**Regressions**\n\n" + lines)
     tested = int(card["p_value"].notna().sum())
-    if not parts:
+    if not parts and tested == 1:
+        parts.append(
+            "The one KPI tested did not move significantly: the difference seen is within the "
+            "usual noise."
+        )
+    elif not parts:
         parts.append(
             f"None of the {tested} KPIs tested moved significantly once the number of tests "
             "is taken into account: the differences seen are within the usual noise."
         )
     else:
         quiet = tested - len(wins) - len(losses)
-        parts.append(f"The other {quiet} KPIs tested show no significant change.")
+        if quiet == 1:
+            parts.append("The other KPI tested shows no significant change.")
+        elif quiet > 1:
+            parts.append(f"The other {quiet} KPIs tested show no significant change.")
     if moves is not None and len(moves):
         sig = moves[moves["significant"]]
         if len(sig):
@@ -234,7 +243,7 @@ def control_findings(charts: pd.DataFrame) -> str:
     >>> ch = pd.DataFrame({"chart": ["nps"], "label": ["NPS"], "wave": ["Q1"],
     ...     "estimate": [10.0], "lcl": [2.0], "ucl": [18.0], "special_cause": [False]})
     >>> control_findings(ch).splitlines()[0]
-    'No point lies outside its control limits across 1 waves.'
+    'No point lies outside its control limits across 1 wave.'
     """
     if charts.empty:
         return "There is not enough data for control charts."
@@ -247,7 +256,7 @@ def control_findings(charts: pd.DataFrame) -> str:
         else ""
     )
     if flagged.empty:
-        return f"No point lies outside its control limits across {waves} waves.{note}".strip()
+        return f"No point lies outside its control limits across {_n(waves, 'wave')}.{note}"
     lines = [
         f"- **{_e(r.label)}** in {_e(r.wave)}: {value_text(r.estimate, _kind(r.chart))}, "
         + ("above" if r.estimate > r.ucl else "below" if r.estimate < r.lcl else "in a run")
@@ -286,13 +295,13 @@ def remeasure_headline(
     --------
     >>> card = pd.DataFrame({"change": ["no significant change"], "statistic": [0.3]})
     >>> print(remeasure_headline(card, {"wave": "Q1", "locked": True}, "Q3"))
-    Q3 against the locked baseline Q1: 0 KPI(s) improved significantly, 0 deteriorated.
+    Q3 against the locked baseline Q1: 0 KPIs improved significantly, 0 deteriorated.
     """
     wins = card[card["change"] == "improved"]
     losses = card[card["change"] == "deteriorated"]
     status = "locked" if info.get("locked") else "not locked"
     text = (
-        f"{wave} against the {status} baseline {info.get('wave')}: {len(wins)} KPI(s) "
+        f"{wave} against the {status} baseline {info.get('wave')}: {_n(len(wins), 'KPI')} "
         f"improved significantly, {len(losses)} deteriorated"
     )
     best = pd.concat([wins, losses])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlib.narrative import _e, pct
+from cxlib.narrative import _e, _n, pct
 from cxlib.voc import VocResult
 
 __all__ = [
@@ -191,9 +191,10 @@ def themes(result: VocResult, limit: int = 5) -> str:
         if r.small_n:
             line += " *Small base.*"
         lines.append(line)
+    carry = "carries" if result.n_comments == 1 else "carry"
     return (
-        f"{result.n_comments:,} responses carry a comment. The themes raised most often:\n\n"
-        + "\n".join(lines)
+        f"{_n(result.n_comments, 'response')} {carry} a comment. The themes raised most often:"
+        "\n\n" + "\n".join(lines)
     )
 
 
@@ -298,7 +299,7 @@ def suggestions(result: VocResult, limit: int = 3) -> str:
     lines = []
     for r in s.head(limit).itertuples():
         lines.append(
-            f"- *{_e(r.top_terms)}*: {r.n_comments:,} uncoded comments "
+            f"- *{_e(r.top_terms)}*: {_n(r.n_comments, 'uncoded comment')} "
             f"({pct(r.share, 0)}), for example: \u201c{_e(r.example_1)}\u201d"
         )
     return (
@@ -360,7 +361,7 @@ def _raking(result: VocResult) -> str:
         + (" (corrected)" if fixed else f" (still at or above {after.threshold:g})")
         + f"; it costs precision: design effect {rk.design_effect:.2f}, effective base "
         + f"{rk.n_eff:,.0f} of {rk.n:,} responses"
-        + ("" if rk.n_trimmed == 0 else f", {rk.n_trimmed:,} weights trimmed at {rk.cap:g}x")
+        + ("" if rk.n_trimmed == 0 else f", {_n(rk.n_trimmed, 'weight')} trimmed at {rk.cap:g}x")
         + ("." if rk.converged else ", margins not fully met after trimming.")
     )
     return text
@@ -373,11 +374,21 @@ def close_the_loop(result: VocResult, path: Path | str | None) -> str:
         return "No detractor in this wave, so there is no one to call back."
     with_comment = int(f["comment"].notna().sum())
     where = "" if path is None else f" in `{Path(path).name}` in this run's results folder"
+    if len(f) == 1:
+        listed = f"1 detractor (score 0-6) is listed for follow-up{where}, " + (
+            "with their comment (personal details removed) and the themes it raises"
+            if with_comment
+            else "without a comment"
+        )
+    else:
+        listed = (
+            f"{len(f):,} detractors (score 0-6) are listed for follow-up{where}, lowest score "
+            f"first, {with_comment:,} of them with their comment (personal details removed) "
+            "and the themes it raises"
+        )
     return (
-        f"{len(f):,} detractors (score 0-6) are listed for follow-up{where}, lowest score "
-        f"first, {with_comment:,} of them with their comment (personal details removed) "
-        "and the themes it raises: one row per response, with customer id, wave, "
-        "touchpoint and channel, ready for the frontline teams to call back."
+        f"{listed}: one row per response, with customer id, wave, touchpoint and channel, "
+        "ready for the frontline teams to call back."
     )
 
 
@@ -390,7 +401,9 @@ def summary(result: VocResult) -> str:
             items.append(f"- Improve **{_e(label(a))}**: it matters most and scores below par.")
     for r in _concentrated(result).head(2).itertuples():
         items.append(f"- Tackle the causes behind **{_e(r.theme)}** complaints among detractors.")
-    if len(result.suggestions):
+    if len(result.suggestions) == 1:
+        items.append("- Review the suggested new theme and add it to the codeframe if relevant.")
+    elif len(result.suggestions):
         items.append(
             f"- Review the {len(result.suggestions)} suggested new themes and add the "
             "relevant ones to the codeframe."

@@ -98,7 +98,7 @@ def remeasure_results(
     >>> out = remeasure_results(card, pd.DataFrame(), pd.DataFrame(),
     ...     {"wave": "Q1", "locked": False}, "Q3")
     >>> out["headline"]
-    'Q3 against the not locked baseline Q1: 0 KPI(s) improved significantly, 0 deteriorated.'
+    'Q3 against the not locked baseline Q1: 0 KPIs improved significantly, 0 deteriorated.'
     """
     from cxlib import narrative_remeasure
 

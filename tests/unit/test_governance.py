@@ -856,3 +856,134 @@ def test_evidence_note_names_what_scored_the_initiatives():
         "analysis and comment themes from the voice-of-the-customer analysis. "
         "Not found: `pain_points.parquet`."
     )
+
+
+def test_structure_sentences_count_members_and_departments_in_the_right_number():
+    def text(members: list[str], owners: pd.DataFrame) -> list[str]:
+        team = {"name": "Team", "members": members}
+        struct = governance.governance_structure(
+            people(), settings=gov(working_team=team), owners=owners
+        )
+        return narrative_governance.structure(struct).split("\n")
+
+    one = text(["Gus Hu"], OWNERS[3:4])  # Billing only, and its clerk is on the team
+    assert one[1] == "- **Team** meets every month (12 times a year) with 1 member. "
+    assert one[-1] == "The one department that owns touchpoints has a seat on the working team."
+    several = text(["Gus Hu", "Flo Gee"], OWNERS[2:4])
+    assert several[1] == "- **Team** meets every month (12 times a year) with 2 members. "
+    assert several[-1] == "All 2 departments that own touchpoints have a seat on the working team."
+    missing_one = text(["Di Eno"], OWNERS[3:4])
+    assert missing_one[-3:] == [
+        "The one department that owns touchpoints has **no seat** on the working team:",
+        "",
+        "- **Billing** owns 1 touchpoint; Gus Hu could represent it.",
+    ]
+    missing_two = text(["Di Eno"], OWNERS[:4])
+    assert missing_two[-4] == (
+        "2 of the 3 departments that own touchpoints have **no seat** on the working team:"
+    )
+
+
+def test_raci_sentences_for_one_decision_and_for_several():
+    fine = [RaciDecision(id="s", title="S", raci={"Ann": "A/R"})]
+    two_fine = [*fine, RaciDecision(id="k", title="K", raci={"Bo": "A/R"})]
+    no_r = [RaciDecision(id="s", title="S", raci={"Ann": "A"})]
+    rest = (
+        " exactly one Accountable and at least one Responsible, and nobody carries more than "
+        "the agreed number of decisions."
+    )
+
+    def findings(ds):
+        return narrative_governance.raci_findings(governance.check_raci(ds), ds)
+
+    def head(ds):
+        return narrative_governance.headline(
+            gov(decisions=ds), governance.check_raci(ds), None, None
+        )
+
+    assert findings(fine) == "The one CX decision has" + rest
+    assert findings(two_fine) == "All 2 CX decisions have" + rest
+    assert findings(no_r) == (
+        "The CX decision needs attention:\n\n- **S** has nobody Responsible for doing it."
+    )
+    assert findings([*no_r, two_fine[1]]).startswith("1 of the 2 CX decisions needs attention:")
+    assert (
+        head(fine)
+        == "Governance: the one CX decision has no RACI problem; no contact log to audit."
+    )
+    assert (
+        head(no_r)
+        == "Governance: the one CX decision has a RACI problem; no contact log to audit."
+    )
+    assert head([*no_r, two_fine[1]]) == (
+        "Governance: 1 of 2 CX decisions has a RACI problem; no contact log to audit."
+    )
+
+
+def test_contact_narrative_with_a_one_day_policy_and_a_single_survey_source():
+    contacts = log([("a", 0, "x"), ("a", 0.5, "x")]).assign(team=["M", "C"])
+    complaints = pd.DataFrame(
+        {"customer_id": ["z"], "complained_at": [pd.Timestamp("2026-01-01")]}
+    )
+    policy = ContactPolicy(per_days=1, quiet_days_after_complaint=1)
+    audit = governance_contacts.audit_contacts(contacts, policy=policy, complaints=complaints)
+    low, high = proportion_confint(1, 1, method="wilson")
+    assert narrative_governance.contact_audit(audit) == (
+        "The policy allows **at most 1 survey per customer in any 1 day**. In the log "
+        "(2 surveys to 1 customer, 1 Jan 2026 to 1 Jan 2026), **100.0%** of customers "
+        f"(1; 95% CI {low:.1%} to {high:.1%}) received more than that, through 1 survey over "
+        "the cap. No survey went to a customer within 1 day of an open complaint."
+        "\n\nThe largest source of breaches is team **C**: its one survey broke the policy."
+        "\n\nKeeping to the policy would have sent 1 survey instead of 2 (50.0% fewer)."
+    )
+
+
+def _totals(**changes) -> dict:
+    base = {"budget": 100.0, "n_candidates": 3, "n_funded": 2, "spent": 80.0}
+    base |= {"remaining": 20.0, "impact_share": 0.75, "basis": "evidence", "n_unlinked": 0}
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {},
+            "Within the budget of **100**, the best combination funds **2 of 3 open "
+            "initiatives** for 80, leaving 20. Together they address 75.0% of the measured "
+            "problem that the open initiatives could address.",
+        ),
+        (
+            {"n_candidates": 1, "n_funded": 1, "n_unlinked": 1},
+            "Within the budget of **100**, **the one open initiative** is funded for 80, "
+            "leaving 20. It addresses 75.0% of the measured problem that the open initiatives "
+            "could address. 1 initiative addresses no measured pain point, driver or theme: "
+            "link it to one in the initiatives table or evidence_links, or question its case.",
+        ),
+        (
+            {"n_candidates": 1, "n_funded": 0, "spent": 0.0, "remaining": 100.0,
+             "impact_share": None},
+            "Within the budget of **100**, **the one open initiative** is not funded, leaving "
+            "100.",
+        ),
+        (
+            {"n_unlinked": 2, "impact_share": None},
+            "Within the budget of **100**, the best combination funds **2 of 3 open "
+            "initiatives** for 80, leaving 20. 2 initiatives address no measured pain point, "
+            "driver or theme: link them to one in the initiatives table or evidence_links, or "
+            "question their case.",
+        ),
+        (
+            {"budget": None, "n_candidates": 1},
+            "1 open initiative is ranked above. No budget is set (governance.budget in "
+            "engagement.yaml), so none is selected for funding.",
+        ),
+        (
+            {"budget": None},
+            "3 open initiatives are ranked above. No budget is set (governance.budget in "
+            "engagement.yaml), so none is selected for funding.",
+        ),
+    ],
+)  # fmt: skip
+def test_roadmap_sentences_for_one_initiative_and_for_several(changes, expected):
+    assert narrative_governance.roadmap(pd.DataFrame(), _totals(**changes)) == expected

@@ -111,10 +111,34 @@ def test_touchpoint_table_orders_by_stage_and_checks_input():
 def test_unmapped_counts_events_outside_the_journey():
     stray = journey.unmapped(events_small(), PLAN)
     assert stray.values.tolist() == [["telex", 1]]
-    assert "1 of 11 events (9.1%)" in say.unmapped(stray, total=11)
+    assert say.unmapped(stray, total=11) == (
+        "1 of 11 events (9.1%) names a touchpoint the journey does not define (telex) and is "
+        "left out; add it to journey.touchpoints to include it."
+    )
     assert (
         say.unmapped(stray.iloc[0:0], total=11)
         == "All 11 events belong to touchpoints of the journey."
+    )
+
+
+def test_unmapped_sentences_for_one_event_or_touchpoint_and_for_several():
+    def stray(**counts: int) -> pd.DataFrame:
+        return pd.DataFrame({"touchpoint_id": list(counts), "n": list(counts.values())})
+
+    assert (
+        say.unmapped(stray(), total=1) == "The one event belongs to a touchpoint of the journey."
+    )
+    assert say.unmapped(stray(fax=1), total=1) == (
+        "The one event names a touchpoint the journey does not define (fax) and is left out; "
+        "add it to journey.touchpoints to include it."
+    )
+    assert say.unmapped(stray(fax=3), total=8) == (
+        "3 of 8 events (37.5%) name a touchpoint the journey does not define (fax) and are "
+        "left out; add it to journey.touchpoints to include them."
+    )
+    assert say.unmapped(stray(fax=3, telex=1), total=8) == (
+        "4 of 8 events (50.0%) name touchpoints the journey does not define (fax, telex) and "
+        "are left out; add them to journey.touchpoints to include them."
     )
 
 
@@ -478,6 +502,15 @@ def test_journey_sentences_in_words_and_escaped():
     assert say.pain_points(pains.iloc[0:0]).startswith("No touchpoint")
     funnel = journey.stage_funnel(events_small(), PLAN)
     assert "between buy and use" in say.funnel(funnel)
+    for seen, customers in ((1, "1 customer"), (40, "40 customers")):
+        moves = pd.DataFrame(
+            {"stage": ["a", "b"], "n": [seen, 0], "drop_off": [None, 1.0],
+             "previous": [None, seen], "continued": [None, 0]}
+        )  # fmt: skip
+        assert say.funnel(moves) == (
+            f"The largest loss is between a and b: of {customers} seen at a, 100% are not seen "
+            "at b."
+        )
     cons = pd.DataFrame(
         {
             "stage": ["help", "buy"],
@@ -493,7 +526,12 @@ def test_journey_sentences_in_words_and_escaped():
     )
     text = say.channel_consistency(cons)
     assert "**help**: phone scores 3.90 against chat 3.00" in text and "p < 0.001" in text
-    assert "The other 1 stage(s)" in text
+    assert text.endswith("\n\nThe other stage shows no channel gap beyond chance.")
+    three = pd.concat([cons, cons.iloc[1:].assign(stage="use")], ignore_index=True)
+    assert say.channel_consistency(three).endswith(
+        "\n\nThe other 2 stages show no channel gap beyond chance."
+    )
+    assert not say.channel_consistency(cons.iloc[:1]).endswith("chance.")
     assert "consistent" in say.channel_consistency(cons.assign(p_adjusted=0.5))
     table = say.scorecard_table(journey.touchpoint_scorecard(events_small(), PLAN))
     assert table.columns.tolist()[:4] == ["Stage", "Touchpoint", "Channel", "Owner"]

@@ -1,7 +1,5 @@
 """Sentences from results: numbers formatted once, client text escaped."""
 
-import pandas as pd
-
 from cxlib import mission, narrative
 
 
@@ -29,14 +27,69 @@ def test_client_text_is_escaped_in_markdown(make_strategy):
     assert "](javascript" not in text
 
 
+GOOD_GOAL = {
+    "id": "fcr",
+    "title": "Fix it first time",
+    "leader": "COO",
+    "accountable": "Dana Ortiz",
+    "customer_measure": "CES after support",
+    "operational_measure": "first-contact resolution",
+    "objectives": ["retain"],
+}
+BAD_GOAL = {
+    "id": "bill",
+    "title": "Bills without surprises",
+    "leader": "CFO",
+    "accountable": "Lee Park",
+    "customer_measure": "billing clarity rating",
+    "operational_measure": "",
+    "objectives": ["retain"],
+}
+ALL_GOOD = (
+    "exactly one accountable leader, a customer-feedback measure and an operational measure, "
+    "and {verb} a business objective."
+)
+ATTENTION = (
+    " attention before the strategy is signed off:\n\n"
+    "- **Bills without surprises**: no operational measure."
+)
+
+
+def _goal_checks(make_strategy, *goals: dict) -> str:
+    return narrative.goal_checks(mission.check_goals(make_strategy(goals=list(goals))))
+
+
 def test_goal_checks_sentence(make_strategy):
     text = narrative.goal_checks(mission.check_goals(make_strategy()))
-    assert text.startswith("1 of 2 goals need attention")
+    assert text.startswith("1 of 2 goals needs attention")
     assert "no operational measure" in text
-    all_ok = pd.DataFrame(
-        {"goal_id": ["a"], "goal": ["A"], "check": ["x"], "passed": [True], "message": [""]}
+
+
+def test_goal_checks_sentences_for_one_goal_and_for_several(make_strategy):
+    other = {**GOOD_GOAL, "id": "nps", "title": "Promoters"}
+    other_bad = {**BAD_GOAL, "id": "roam", "title": "Roaming"}
+    assert _goal_checks(make_strategy, GOOD_GOAL) == "The one goal has " + ALL_GOOD.format(
+        verb="serves"
     )
-    assert narrative.goal_checks(all_ok).startswith("All 1 goals")
+    assert _goal_checks(make_strategy, GOOD_GOAL, other) == "All 2 goals have " + (
+        ALL_GOOD.format(verb="serve")
+    )
+    assert _goal_checks(make_strategy, BAD_GOAL) == "The goal needs" + ATTENTION
+    assert _goal_checks(make_strategy, GOOD_GOAL, BAD_GOAL) == "1 of 2 goals needs" + ATTENTION
+    assert _goal_checks(make_strategy, BAD_GOAL, other_bad, GOOD_GOAL) == (
+        "2 of 3 goals need" + ATTENTION + "\n- **Roaming**: no operational measure."
+    )
+
+
+def test_count_with_its_noun():
+    assert [narrative._n(n, "goal") for n in (0, 1, 2, 1500)] == [
+        "0 goals",
+        "1 goal",
+        "2 goals",
+        "1,500 goals",
+    ]
+    assert narrative._n(1, "person", "people") == "1 person"
+    assert narrative._n(3, "person", "people") == "3 people"
 
 
 def test_goal_checks_sentence_without_goals(make_strategy):

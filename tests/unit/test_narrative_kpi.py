@@ -67,11 +67,33 @@ def test_baseline_headline_and_summary():
     base = _baseline()
     assert narrative_kpi.baseline_headline(base) == (
         "Baseline 2026Q1: NPS 12.3 (95% CI 8.0 to 16.5, n = 1,234); "
-        "1 of 2 KPIs with a target already meet it."
+        "1 of 2 KPIs with a target already meets it."
     )
     assert narrative_kpi.baseline_summary(base) == (
         "In wave 2026Q1: NPS **12.3** (95% CI 8.0 to 16.5, n = 1,234). "
-        "1 of 2 KPIs with a target already meet it."
+        "1 of 2 KPIs with a target already meets it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("targets", "met", "sentence"),
+    [
+        ([20.0, None], [False, None], "the one KPI with a target does not meet it yet"),
+        ([None, 0.4], [None, True], "the one KPI with a target already meets it"),
+        ([20.0, 0.4], [False, False], "0 of 2 KPIs with a target already meet it"),
+        ([20.0, 0.4], [True, True], "2 of 2 KPIs with a target already meet it"),
+    ],
+)
+def test_targets_met_for_one_kpi_and_for_several(targets, met, sentence):
+    base = _baseline()
+    base.kpis["target"] = targets
+    base.kpis["target_met"] = pd.array(met, dtype="boolean")
+    assert narrative_kpi.baseline_headline(base) == (
+        f"Baseline 2026Q1: NPS 12.3 (95% CI 8.0 to 16.5, n = 1,234); {sentence}."
+    )
+    assert narrative_kpi.baseline_summary(base) == (
+        "In wave 2026Q1: NPS **12.3** (95% CI 8.0 to 16.5, n = 1,234). "
+        f"{sentence[0].upper()}{sentence[1:]}."
     )
 
 
@@ -145,12 +167,19 @@ def test_churn_sentences():
     assert table.loc["Detractors (0-6)", "Churn rate"] == "30.0%"
 
 
-def test_lock_note_locked():
+@pytest.mark.parametrize(
+    ("replaced", "times"), [(0, None), (1, "once"), (2, "twice"), (3, "3 times")]
+)
+def test_lock_note_locked(replaced, times):
     note = narrative_kpi.lock_note(
         {"wave": "W1", "locked": True, "locked_at": "2026-05-01", "checksum": "c" * 64,
-         "replaced": 1}
+         "replaced": replaced}
     )  # fmt: skip
-    assert "**locked**" in note and "replaced 1 time(s)" in note
+    assert "**locked**" in note
+    if times is None:
+        assert "replaced" not in note
+    else:
+        assert note.endswith(f" It has been replaced {times}; see its history.")
 
 
 @pytest.mark.parametrize("metric", ["nps", "share", "mean", "rate", "amount"])

@@ -52,10 +52,66 @@ def test_scorecard_words_headline_and_table():
     assert "**Wins**" in words and "**Regressions**" in words
     head = narrative_remeasure.remeasure_headline(card, {"wave": "W1", "locked": True}, "W2")
     assert head.startswith(
-        "W2 against the locked baseline W1: 1 KPI(s) improved significantly, 1 deteriorated; "
+        "W2 against the locked baseline W1: 1 KPI improved significantly, 1 deteriorated; "
     )
     quiet = narrative_remeasure.wins_and_regressions(card.assign(change="no significant change"))
     assert quiet.startswith("None of the 2 KPIs tested moved significantly")
+
+
+def _tested(changes: list[str]) -> pd.DataFrame:
+    """A scorecard of tested KPIs, one per change given; only the words are read."""
+    n = len(changes)
+    return pd.DataFrame(
+        {
+            "label": [f"K{i}" for i in range(n)],
+            "metric": ["share"] * n,
+            "baseline": [0.4] * n,
+            "current": [0.5] * n,
+            "estimate": [0.1] * n,
+            "ci_low": [0.05] * n,
+            "ci_high": [0.15] * n,
+            "p_value": [0.001] * n,
+            "p_adjusted": [0.002] * n,
+            "change": changes,
+            "statistic": [3.0] * n,
+        }
+    )
+
+
+QUIET = "no significant change"
+
+
+def test_quiet_kpis_in_words_for_one_and_for_several():
+    one = narrative_remeasure.wins_and_regressions(_tested([QUIET]))
+    assert one == (
+        "The one KPI tested did not move significantly: the difference seen is within the "
+        "usual noise."
+    )
+    several = narrative_remeasure.wins_and_regressions(_tested([QUIET, QUIET, QUIET]))
+    assert several == (
+        "None of the 3 KPIs tested moved significantly once the number of tests is taken "
+        "into account: the differences seen are within the usual noise."
+    )
+    tail = {
+        n: narrative_remeasure.wins_and_regressions(_tested(["improved"] + [QUIET] * n))
+        for n in (0, 1, 2)
+    }
+    assert tail[0].endswith("adjusted p = 0.002)")  # no sentence about the other none
+    assert tail[1].endswith("\n\nThe other KPI tested shows no significant change.")
+    assert tail[2].endswith("\n\nThe other 2 KPIs tested show no significant change.")
+
+
+def test_headline_counts_kpis_in_the_right_number():
+    info = {"wave": "W1", "locked": False}
+    heads = [
+        narrative_remeasure.remeasure_headline(_tested(changes), info, "W2").split(";")[0]
+        for changes in (["improved"], ["improved", "improved", "deteriorated"], [QUIET])
+    ]
+    assert heads == [
+        "W2 against the not locked baseline W1: 1 KPI improved significantly, 0 deteriorated",
+        "W2 against the not locked baseline W1: 2 KPIs improved significantly, 1 deteriorated",
+        "W2 against the not locked baseline W1: 0 KPIs improved significantly, 0 deteriorated.",
+    ]
 
 
 def test_status_movers_and_control_findings():
@@ -96,3 +152,6 @@ def test_status_movers_and_control_findings():
     assert "**CSAT** in W2: 70.0%, above its limits" in text
     calm = narrative_remeasure.control_findings(charts.assign(special_cause=False))
     assert calm.startswith("No point lies outside its control limits across 2 waves.")
+    one_wave = charts.iloc[:1].assign(special_cause=False)
+    calm = narrative_remeasure.control_findings(one_wave)
+    assert calm.startswith("No point lies outside its control limits across 1 wave.")

@@ -20,6 +20,7 @@ References used here:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -521,6 +522,49 @@ def test_detractor_sentences_in_words(result):
     assert "**Billing** comes up in" in text
 
 
+def _with(result: voc.VocResult, **changes) -> voc.VocResult:
+    return voc.VocResult(**{**result.__dict__, **changes})
+
+
+def test_comment_counts_in_the_right_number(result):
+    one = narrative_voc.themes(_with(result, n_comments=1))
+    assert one.startswith("1 response carries a comment. The themes raised most often:\n\n- ")
+    several = narrative_voc.themes(_with(result, n_comments=1234))
+    assert several.startswith("1,234 responses carry a comment. The themes raised most often:")
+    groups = pd.DataFrame(
+        {"top_terms": ["roaming abroad", "app crash"], "n_comments": [1, 12],
+         "share": [0.01, 0.12], "example_1": ["roaming cost", "app crashed"]}
+    )  # fmt: skip
+    lines = narrative_voc.suggestions(_with(result, suggestions=groups)).splitlines()
+    assert lines[-2:] == [
+        "- *roaming abroad*: 1 uncoded comment (1%), for example: \u201croaming cost\u201d",
+        "- *app crash*: 12 uncoded comments (12%), for example: \u201capp crashed\u201d",
+    ]
+
+
+def test_summary_asks_to_review_one_suggested_theme_or_several(result):
+    def review(n: int) -> list[str]:
+        groups = result.suggestions.iloc[[0] * n] if n else result.suggestions.head(0)
+        summary = narrative_voc.summary(_with(result, suggestions=groups))
+        return [line for line in summary.splitlines() if line.startswith("- Review")]
+
+    assert review(0) == []
+    assert review(1) == [
+        "- Review the suggested new theme and add it to the codeframe if relevant."
+    ]
+    assert review(3) == [
+        "- Review the 3 suggested new themes and add the relevant ones to the codeframe."
+    ]
+
+
+def test_raking_counts_trimmed_weights_in_the_right_number(demo):
+    res = demo[0]
+    for n, words in ((1, "1 weight trimmed"), (4, "4 weights trimmed")):
+        raking = dataclasses.replace(res.raking, n_trimmed=n)
+        text = narrative_voc.bias(_with(res, raking=raking))
+        assert f"responses, {words} at {res.raking.cap:g}x" in text
+
+
 def test_signed_and_label():
     assert narrative_voc.signed(12.4) == "+12"
     assert narrative_voc.signed(-0.4) == "0"
@@ -828,3 +872,28 @@ def test_close_the_loop_lists_detractors_redacted_and_csv_safe(tmp_path):
     assert not formula.any()
     sentence = narrative_voc.close_the_loop(res, path)
     assert f"{len(f):,} detractors" in sentence and "`close_the_loop.csv`" in sentence
+
+
+CALL_BACK = (
+    ": one row per response, with customer id, wave, touchpoint and channel, ready for the "
+    "frontline teams to call back."
+)
+
+
+def test_close_the_loop_sentence_for_one_detractor_and_for_several(result):
+    def sentence(comments: list[str | None], path: str | None = None) -> str:
+        listed = pd.DataFrame({"nps": range(len(comments)), "comment": comments})
+        return narrative_voc.close_the_loop(_with(result, follow_up=listed), path)
+
+    assert sentence(["bill wrong"], "out/close_the_loop.csv") == (
+        "1 detractor (score 0-6) is listed for follow-up in `close_the_loop.csv` in this run's "
+        "results folder, with their comment (personal details removed) and the themes it "
+        "raises" + CALL_BACK
+    )
+    assert sentence([None]) == (
+        "1 detractor (score 0-6) is listed for follow-up, without a comment" + CALL_BACK
+    )
+    assert sentence(["bill wrong", None, "slow app"]) == (
+        "3 detractors (score 0-6) are listed for follow-up, lowest score first, 2 of them "
+        "with their comment (personal details removed) and the themes it raises" + CALL_BACK
+    )
