@@ -207,6 +207,14 @@ def _show_step_help(ctx: click.Context, _param: click.Parameter, value: str | No
     metavar="NAME VALUE",
     help="Set a playbook parameter; unknown names are an error.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Playbooks run side by side where their inputs allow (default: 2 on a machine "
+    "with 2 or more cores; 1 runs them one after another).",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a tty).")
 @click.option(
     "--help-step",
@@ -221,6 +229,7 @@ def run_command(
     steps: tuple[str, ...],
     wave: str | None,
     params: tuple[tuple[str, str], ...],
+    jobs: int | None,
     progress: bool | None,
 ) -> None:
     """Validate FOLDER, run the playbooks, and write the client report.
@@ -231,7 +240,7 @@ def run_command(
     Example: cx run clients/acme --step voc --wave 2027Q1
     """
     extra = _parse_params(params)
-    _run_and_report(folder, steps=steps, wave=wave, params=extra, progress=progress)
+    _run_and_report(folder, steps=steps, wave=wave, params=extra, progress=progress, jobs=jobs)
 
 
 def _run_and_report(
@@ -241,17 +250,24 @@ def _run_and_report(
     wave: str | None = None,
     params: dict[str, object] | None = None,
     progress: bool | None = None,
+    jobs: int | None = None,
 ) -> None:
     from cxlib import run
 
     show = sys.stderr.isatty() if progress is None else progress
     try:
         record = run.run_engagement(
-            folder, steps=list(steps), wave=wave, parameters=params, progress=show
+            folder,
+            steps=list(steps),
+            wave=wave,
+            parameters=params,
+            progress=show,
+            parallel_steps=jobs or run.default_parallel_steps(),
         )
     except CxError as exc:
         _fail(exc)
-    for entry in record.steps:
+    order = [s.key for s in run.STEPS]
+    for entry in sorted(record.steps, key=lambda e: order.index(e["step"])):
         click.echo(f"  {entry['step']:<11} {entry['status']:<6} {entry['seconds']:6.1f} s")
     click.echo(f"  {'total':<11} {'':<6} {record.timings['total']:6.1f} s")
     click.echo(f"Report: {record.report}")

@@ -62,6 +62,19 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+#: Set by the runner in each kernel's environment: a folder where the kernel notes the
+#: results it reads and writes (``<pid>.log``), so a run records which step used which
+#: earlier results, and tests can check the order the runner keeps between steps.
+RESULTS_LOG_ENV = "CX_RESULTS_LOG"
+
+
+def _log_result(action: str, name: str) -> None:
+    folder = os.environ.get(RESULTS_LOG_ENV)
+    if folder:
+        with open(Path(folder) / f"{os.getpid()}.log", "a", encoding="utf-8") as log:
+            log.write(f"{action} {name}\n")
+
+
 @dataclass
 class RunContext:
     """One run as a playbook sees it.
@@ -123,10 +136,12 @@ class RunContext:
 
     def save_json(self, name: str, data: dict[str, Any]) -> Path:
         """Save a step's machine-readable results as ``results/<name>``."""
+        _log_result("wrote", name)
         return write_json_atomic(self.run.results / name, data)
 
     def save_table(self, name: str, frame: pd.DataFrame) -> Path:
         """Save a results table as ``results/<name>`` (Parquet), atomically."""
+        _log_result("wrote", name)
         path = self.run.results / name
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -142,12 +157,14 @@ class RunContext:
         """
         from cxlib.export import safe_csv
 
+        _log_result("wrote", name)
         path = self.run.results / name
         path.parent.mkdir(parents=True, exist_ok=True)
         safe_csv(frame, path)
         return path
 
     def _result_path(self, name: str) -> Path | None:
+        _log_result("read", name)
         for folder in (self.run.results, self.paths.reports / "results"):
             if (folder / name).is_file():
                 return folder / name

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections import deque
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from queue import Empty
@@ -93,7 +96,7 @@ class PromptKernelClient(BlockingKernelClient):
 
 
 class WarmKernels:
-    """Keep one warmed kernel ready for the next playbook.
+    """Keep warmed kernels ready for the next playbooks.
 
     Parameters
     ----------
@@ -106,13 +109,19 @@ class WarmKernels:
         own import reports it in the normal way.
     log_path : Path, optional
         File that receives the kernels' own stdout and stderr.
+    env : mapping, optional
+        Variables added to the kernels' environment.
+    spares : int, default 1
+        Kernels :meth:`prepare` keeps warming at most at once (one per step that may run
+        at the same time).
 
     Notes
     -----
     The default kernel is forked from this process's kernel template
     (:func:`cxlib.kernel_fork.shared_template`, which imports :data:`TEMPLATE_IMPORTS` once),
     so a kernel is ready in well under a second; an ordinary kernel is started when no
-    template is available.
+    template is available. Each kernel manager handed out carries the kernel's process id
+    as ``cx_pid`` (None if the warm-up could not report it).
     """
 
     def __init__(
@@ -121,13 +130,21 @@ class WarmKernels:
         kernel_name: str = "python3",
         warmup: str = WARM_IMPORTS,
         log_path: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        spares: int = 1,
     ):
         self._cwd, self._name, self._warmup = Path(cwd), kernel_name, warmup
+        self._extra_env = dict(env or {})
+        self._spares = max(1, spares)
         # Kernels' own stderr (start-up notices, crashes) goes to the run's log, not the
         # consultant's terminal; cell outputs travel separately and are unaffected.
         self._log = open(log_path, "ab") if log_path else None  # noqa: SIM115
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cx-kernel")
-        self._next: Future | None = None
+        # Starts and shutdowns overlap: two threads per kernel that may be in flight.
+        self._pool = ThreadPoolExecutor(
+            max_workers=2 * self._spares, thread_name_prefix="cx-kernel"
+        )
+        self._lock = threading.Lock()
+        self._ready: deque[Future] = deque()
         # The default kernel is forked from a template that has imported the stack already.
         self._template = None
         if kernel_name == "python3":
@@ -137,7 +154,8 @@ class WarmKernels:
 
     def _env(self) -> dict[str, str]:
         # MPLBACKEND=Agg in the runner's environment would silently drop every chart.
-        return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+        env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+        return {**env, **self._extra_env}
 
     def _start(self):
         from jupyter_client.manager import KernelManager
@@ -151,25 +169,37 @@ class WarmKernels:
         streams = {"stdout": self._log, "stderr": self._log} if self._log else {}
         km.start_kernel(cwd=str(self._cwd), env=self._env(), **streams)
         kc = km.client()
+        printed: list[str] = []
+
+        def keep_stdout(msg: dict) -> None:
+            if msg["msg_type"] == "stream" and msg["content"].get("name") == "stdout":
+                printed.append(msg["content"]["text"])
+
         try:
             kc.start_channels()
             kc.wait_for_ready(timeout=60)
-            reply = kc.execute_interactive(self._warmup, timeout=120, output_hook=lambda m: None)
+            code = "print(__import__('os').getpid())\n" + self._warmup  # pid first: always
+            reply = kc.execute_interactive(code, timeout=120, output_hook=keep_stdout)
             if reply["content"].get("status") != "ok":
                 log.debug("warm-up imports failed; the playbook will report it")
         finally:
             kc.stop_channels()
+        first = "".join(printed).split()[:1]
+        km.cx_pid = int(first[0]) if first and first[0].isdigit() else None
         return km
 
     def prepare(self) -> None:
-        """Start warming the next kernel in the background."""
-        if self._next is None:
-            self._next = self._pool.submit(self._start)
+        """Start warming another kernel in the background, unless ``spares`` already are."""
+        with self._lock:
+            if len(self._ready) < self._spares:
+                self._ready.append(self._pool.submit(self._start))
 
     def take(self):
         """Return a warmed kernel manager, or None when none could be started."""
-        self.prepare()
-        future, self._next = self._next, None
+        with self._lock:
+            if not self._ready:
+                self._ready.append(self._pool.submit(self._start))
+            future = self._ready.popleft()
         try:
             return future.result()
         except Exception as exc:  # the caller falls back to a kernel of papermill's own
@@ -183,8 +213,9 @@ class WarmKernels:
 
     def close(self) -> None:
         """Shut down any kernel still warming, and wait for shutdowns to finish."""
-        if self._next is not None:
-            future, self._next = self._next, None
+        with self._lock:
+            pending, self._ready = list(self._ready), deque()
+        for future in pending:
             try:
                 future.result().shutdown_kernel(now=True)
             except Exception:  # already failed to start: nothing to stop

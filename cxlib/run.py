@@ -27,10 +27,11 @@ from typing import Any
 from cxlib import __version__
 from cxlib.batch_resume import promotion_lock, recover_promotion
 from cxlib.config import Engagement, EngagementPaths, RunPaths, load_engagement, playbooks_dir
-from cxlib.context import write_json_atomic
+from cxlib.context import RESULTS_LOG_ENV, write_json_atomic
 from cxlib.errors import CxError, StepFailed
 from cxlib.kernel_fork import shared_template
 from cxlib.kernels import TEMPLATE_IMPORTS, WarmKernels
+from cxlib.step_order import execute_steps
 
 __all__ = [
     "STEPS",
@@ -38,6 +39,7 @@ __all__ = [
     "Step",
     "available_steps",
     "declared_parameters",
+    "default_parallel_steps",
     "new_run_id",
     "run_engagement",
     "select_steps",
@@ -57,6 +59,8 @@ class Step:
     notebook: str
     title: str
     results: str
+    #: Steps whose results this playbook reads (checked against what each run records).
+    needs: tuple[str, ...] = ()
 
     @property
     def page(self) -> str:
@@ -67,12 +71,33 @@ class Step:
 STEPS: tuple[Step, ...] = (
     Step("mission", "01_mission_strategy.ipynb", "CX mission and strategy", "strategy.json"),
     Step("personas", "02_personas.ipynb", "Personas", "personas.json"),
-    Step("journey", "03_journey_audit.ipynb", "Journey audit", "journey.json"),
-    Step("voc", "04_voc_analysis.ipynb", "Voice of the customer", "voc.json"),
-    Step("governance", "05_governance.ipynb", "Governance", "governance.json"),
-    Step("baseline", "06_kpi_baseline.ipynb", "KPI baseline", "kpi_baseline.json"),
-    Step("remeasure", "07_kpi_remeasure.ipynb", "KPI re-measurement", "remeasure.json"),
+    Step("journey", "03_journey_audit.ipynb", "Journey audit", "journey.json", ("personas",)),
+    Step("voc", "04_voc_analysis.ipynb", "Voice of the customer", "voc.json", ("personas",)),
+    Step("governance", "05_governance.ipynb", "Governance", "governance.json", ("journey", "voc")),
+    Step(
+        "baseline",
+        "06_kpi_baseline.ipynb",
+        "KPI baseline",
+        "kpi_baseline.json",
+        ("personas", "governance"),
+    ),
+    Step(
+        "remeasure",
+        "07_kpi_remeasure.ipynb",
+        "KPI re-measurement",
+        "remeasure.json",
+        ("personas", "governance"),
+    ),
 )
+
+
+def default_parallel_steps() -> int:
+    """Playbooks ``cx run`` runs side by side by default: 2 with two cores or more, else 1.
+
+    The demo's dependencies allow at most two at once (see :mod:`cxlib.step_order`).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 2 if (cores or 1) >= 2 else 1
 
 
 def available_steps(folder: Path | None = None) -> list[Step]:
@@ -176,11 +201,14 @@ def _execute(
     timeout: int,
     kernels: WarmKernels | None = None,
     warm_next: bool = False,
-) -> None:
+    inflight: dict[str, Any] | None = None,
+) -> int | None:
     """Execute one playbook into the run folder; raise StepFailed on any failure.
 
     With ``kernels``, the playbook runs in a pre-warmed kernel and, if ``warm_next``, the
-    next step's kernel starts warming while this one executes.
+    next step's kernel starts warming while this one executes. The kernel in use is kept
+    in ``inflight`` under the step's key while it runs. Returns the kernel's process id
+    (None when papermill started a kernel of its own).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -192,6 +220,8 @@ def _execute(
         km = kernels.take() if kernels else None
         if kernels and warm_next:
             kernels.prepare()
+        if inflight is not None and km is not None:
+            inflight[step.key] = km
         try:
             papermill.execute_notebook(
                 str(playbooks_dir() / step.notebook),
@@ -206,7 +236,7 @@ def _execute(
                 engine_name=ENGINE_NAME,
                 **({"km": km} if km is not None else {}),
             )
-            return
+            return getattr(km, "cx_pid", None)
         except PapermillExecutionError as exc:
             raise StepFailed(
                 step.key, str(out), exc.cell_index, f"{exc.ename}: {exc.evalue}"
@@ -219,8 +249,11 @@ def _execute(
         except Exception as exc:  # timeouts, dead kernels: name them, keep the notebook
             raise StepFailed(step.key, str(out), None, f"{type(exc).__name__}: {exc}") from exc
         finally:
+            if inflight is not None:
+                inflight.pop(step.key, None)
             if kernels:
                 kernels.release(km)
+    return None
 
 
 def _promote(run: RunPaths, reports: Path, *, partial: bool) -> None:
@@ -298,6 +331,19 @@ def _render(
     )
 
 
+def _results_used(folder: Path, pid: int | None) -> dict[str, list[str]]:
+    """Results a step's kernel read and wrote (its log in ``folder``), for run.json."""
+    log_path = folder / f"{pid}.log"
+    if pid is None or not log_path.is_file():
+        return {}
+    used: dict[str, set[str]] = {"read": set(), "wrote": set()}
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        action, _, name = line.partition(" ")
+        if action in used and name:
+            used[action].add(name)
+    return {"results_read": sorted(used["read"]), "results_written": sorted(used["wrote"])}
+
+
 def _read_results(run: RunPaths, paths: EngagementPaths, step: Step) -> dict | None:
     import json
 
@@ -325,6 +371,7 @@ def run_engagement(
     progress: bool = True,
     cell_timeout: int = 600,
     on_step: Callable[[Step, str], None] | None = None,
+    parallel_steps: int = 1,
 ) -> RunRecord:
     """Validate, ingest, execute and render one engagement.
 
@@ -352,6 +399,10 @@ def run_engagement(
         Seconds a single cell may run.
     on_step : callable, optional
         Called with (step, status) as each step starts and ends.
+    parallel_steps : int, default 1
+        Playbooks that may run at the same time, each in its own kernel, when the results
+        they read allow it (:mod:`cxlib.step_order`); ``cx run`` uses
+        :func:`default_parallel_steps`, a batch worker one.
 
     Returns
     -------
@@ -403,10 +454,18 @@ def run_engagement(
         record.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         write_json_atomic(run.run_json, record.to_dict())
 
+    results_log = run.root / "results_log"  # what each kernel reads and writes
+
     def warm_first_kernel(_report: ingest.ValidationReport) -> None:
         # Only once the inputs are valid: an invalid client never waits for a kernel.
         nonlocal kernels
-        kernels = WarmKernels(playbooks_dir(), log_path=run.root / "kernels.log")
+        results_log.mkdir()
+        kernels = WarmKernels(
+            playbooks_dir(),
+            log_path=run.root / "kernels.log",
+            env={RESULTS_LOG_ENV: str(results_log)},
+            spares=parallel_steps,
+        )
         kernels.prepare()  # warms while ingest writes the clean tables
 
     try:
@@ -415,27 +474,58 @@ def run_engagement(
         record.fingerprints = dict(report_.fingerprints)
         record.timings["ingest"] = round(time.perf_counter() - started, 3)
         base = {"engagement": str(paths.root), "run_dir": str(run.root), "wave": wave}
-        bar = tqdm(chosen, desc="cx run", unit="step", disable=not progress, file=sys.stderr)
-        for step in bar:
-            bar.set_postfix_str(step.title)
+        bar = tqdm(
+            total=len(chosen), desc="cx run", unit="step", disable=not progress, file=sys.stderr
+        )
+        entries: dict[str, dict[str, Any]] = {}
+        clocks: dict[str, float] = {}
+        inflight: dict[str, Any] = {}  # step key -> its kernel, while it runs
+
+        def execute(step: Step) -> None:
+            params = {**base, **{k: v for k, v in extra.items() if k in declared[step.key]}}
+            warm_next = len(entries) < len(chosen)  # a step is still to start
+            pid = _execute(step, run, params, cell_timeout, kernels, warm_next, inflight)
+            entries[step.key].update(_results_used(results_log, pid))
+
+        def step_started(step: Step) -> None:
             if on_step:
                 on_step(step, "started")
             entry = {"step": step.key, "notebook": step.notebook, "status": "running"}
             record.steps.append(entry)
-            started = time.perf_counter()
-            params = {**base, **{k: v for k, v in extra.items() if k in declared[step.key]}}
-            try:
-                warm_next = step is not chosen[-1]
-                _execute(step, run, params, cell_timeout, kernels, warm_next)
-            except StepFailed as exc:
+            entries[step.key], clocks[step.key] = entry, time.perf_counter()
+            running.add(step.key)
+            bar.set_postfix_str(", ".join(s.title for s in chosen if s.key in running))
+
+        def step_finished(step: Step, exc: BaseException | None) -> None:
+            running.discard(step.key)
+            entry = entries[step.key]
+            entry["seconds"] = round(time.perf_counter() - clocks[step.key], 3)
+            record.timings[step.key] = entry["seconds"]
+            if isinstance(exc, StepFailed):
                 entry.update(status="failed", error=exc.error, cell=exc.cell)
-                raise
-            finally:
-                entry["seconds"] = round(time.perf_counter() - started, 3)
-                record.timings[step.key] = entry["seconds"]
-            entry["status"] = "done"
-            if on_step:
-                on_step(step, "done")
+            elif exc is None:
+                entry["status"] = "done"
+                bar.update(1)
+                if on_step:
+                    on_step(step, "done")
+
+        def stop_running() -> None:
+            for km in list(inflight.values()):
+                with contextlib.suppress(Exception):
+                    km.shutdown_kernel(now=True)
+
+        running: set[str] = set()
+        try:
+            execute_steps(
+                chosen,
+                execute,
+                parallel=parallel_steps,
+                started=step_started,
+                finished=step_finished,
+                stop=stop_running,
+            )
+        finally:
+            bar.close()
         started = time.perf_counter()
         _render(chosen, run, record, paths, config)
         record.timings["render"] = round(time.perf_counter() - started, 3)

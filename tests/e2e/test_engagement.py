@@ -102,6 +102,30 @@ def test_run_json_records_fingerprints_timings_and_status(completed, engagement)
     assert record["timings_s"]["total"] > 0
 
 
+def test_each_step_read_only_results_of_steps_it_waits_for(completed, engagement):
+    """Steps ran two at a time (cx run's default here); each read what it needed, finished."""
+    record = json.loads((engagement / "reports" / "run.json").read_text())
+    steps = {s.key: s for s in available_steps()}
+    entries = {e["step"]: e for e in record["steps"]}
+    writer = {name: key for key, e in entries.items() for name in e["results_written"]}
+
+    def waits_for(key):  # the step's needs, and theirs, within this run
+        found = set()
+        for need in steps[key].needs:
+            found |= {need} | waits_for(need)
+        return found
+
+    for key, entry in entries.items():
+        for name in entry["results_read"]:
+            assert writer.get(name, key) in waits_for(key) | {key}, (key, name)
+    assert {"journey.json", "voc.json", "pain_points.parquet"} <= set(
+        entries["governance"]["results_read"]
+    )
+    assert entries["journey"]["results_read"] == ["personas.parquet"]
+    assert writer["personas.parquet"] == "personas"
+    assert set(writer) == {p.name for p in (engagement / "reports" / "results").iterdir()}
+
+
 def test_every_page_is_offline_branded_and_escaped(completed, engagement):
     reports = engagement / "reports"
     pages = [reports / "index.html"] + [reports / s.page for s in available_steps()]

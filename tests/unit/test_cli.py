@@ -62,6 +62,34 @@ def test_run_passes_options_through(runner, calls, tmp_path):
     assert "Report: /x/reports/index.html" in result.output
 
 
+def test_run_jobs_sets_playbooks_side_by_side(runner, calls, tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "default_parallel_steps", lambda: 2)
+    assert runner.invoke(cli.cli, ["run", str(tmp_path), "--no-progress"]).exit_code == 0
+    assert runner.invoke(cli.cli, ["run", str(tmp_path), "-j", "1"]).exit_code == 0
+    assert [kwargs["parallel_steps"] for _, kwargs in calls] == [2, 1]
+    refused = runner.invoke(cli.cli, ["run", str(tmp_path), "--jobs", "0"])
+    assert refused.exit_code == 2 and "0 is not in the range x>=1" in refused.output
+
+
+def test_run_lists_steps_in_engagement_order_whatever_finished_first(
+    runner, monkeypatch, tmp_path
+):
+    def fake(folder, **kwargs):
+        done = [{"step": k, "status": "done", "seconds": 1.0} for k in ("voc", "journey")]
+        return run.RunRecord(
+            run_id="r1",
+            engagement=str(folder),
+            status="done",
+            steps=done,
+            timings={"total": 2.0},
+            report="/x/reports/index.html",
+        )
+
+    monkeypatch.setattr(run, "run_engagement", fake)
+    result = runner.invoke(cli.cli, ["run", str(tmp_path)])
+    assert result.output.index("journey") < result.output.index("voc")
+
+
 @pytest.mark.parametrize(
     "value, expected",
     [

@@ -15,6 +15,7 @@ import pytest
 
 from cxlib import run
 from cxlib.batch_resume import recover_promotion
+from cxlib.context import RESULTS_LOG_ENV
 from cxlib.errors import InputError, StepFailed
 
 
@@ -78,7 +79,7 @@ def test_a_valid_run_warms_its_first_kernel_while_ingest_writes(
         written_at_prepare.append(sorted(p.name for p in clean.glob("*.parquet")))
         prepare(self)
 
-    def stop_at_first_step(step, run_paths, parameters, timeout, kernels, warm_next):
+    def stop_at_first_step(step, run_paths, parameters, timeout, kernels, warm_next, inflight):
         kernels.take()
         raise StepFailed(step.key, "notebook.ipynb", None, "stopped here")
 
@@ -88,7 +89,11 @@ def test_a_valid_run_warms_its_first_kernel_while_ingest_writes(
         run.run_engagement(folder, steps=["mission"], run_id="r1", progress=False)
     (made,) = kernels
     assert made.cwd == run.playbooks_dir()
-    assert made.kwargs == {"log_path": folder / "runs" / "r1" / "kernels.log"}
+    assert made.kwargs == {
+        "log_path": folder / "runs" / "r1" / "kernels.log",
+        "env": {RESULTS_LOG_ENV: str(folder.resolve() / "runs" / "r1" / "results_log")},
+        "spares": 1,
+    }
     assert made.calls == ["prepare", "take", "close"]
     # Started after validation, before the clean tables were written.
     assert written_at_prepare == [[]]
@@ -179,7 +184,7 @@ with promotion_lock(Path(sys.argv[1])) as held:
 
 
 def _fake_steps(monkeypatch):
-    def execute(step, run_paths, parameters, timeout, kernels, warm_next):
+    def execute(step, run_paths, parameters, timeout, kernels, warm_next, inflight):
         run_paths.results.mkdir(parents=True, exist_ok=True)
         (run_paths.results / step.results).write_text('{"headline": "h"}', encoding="utf-8")
 
