@@ -160,7 +160,8 @@ def run_client(
     Returns
     -------
     ClientResult
-        The outcome; a keyboard interrupt becomes status ``interrupted``.
+        The outcome; a keyboard interrupt becomes status ``interrupted``. Its ``note`` says
+        what was repaired of a report promotion that an earlier, killed run left half done.
     """
     from cxlib.run import new_run_id, run_engagement
 
@@ -169,13 +170,16 @@ def run_client(
     started = time.perf_counter()
     run_id = new_run_id()
     chosen = list(steps or [])
+    note = ""
 
     def result(status: str, **kw: Any) -> ClientResult:
         seconds = round(time.perf_counter() - started, 3)
-        return ClientResult(label, str(path), status, seconds, **kw)
+        return ClientResult(label, str(path), status, seconds, note=note, **kw)
 
     try:
-        recover_promotion(path)
+        # Before resume planning reads the report; the note reaches the summary whatever the
+        # client's outcome, where cx run can only log it.
+        note = "; ".join(recover_promotion(path))
         if resume:
             planned = plan_resume(path, steps=steps, wave=wave, parameters=parameters)
             if not planned:

@@ -2,9 +2,10 @@
 
 :class:`ClientResult` is what :func:`cxlib.batch.run_client` returns for one client;
 :class:`BatchResult` collects them. The summary (client, status, duration, failing step,
-error) is printed with :func:`format_summary` and written as CSV and HTML by
-:func:`write_summary`: the HTML escapes every value, and the CSV neutralises text that a
-spreadsheet would read as a formula. :func:`exit_code` gives the ``cx batch`` exit status:
+error, and a note such as a repaired report) is printed with :func:`format_summary` and
+written as CSV and HTML by :func:`write_summary`: the HTML escapes every value, and the CSV
+neutralises text that a spreadsheet would read as a formula. :func:`exit_code` gives the
+``cx batch`` exit status:
 
 - 0: every client done (or already up to date with ``--resume``);
 - 1: only validation failures (engagement.yaml or inputs invalid: nothing was executed);
@@ -72,6 +73,7 @@ SUMMARY_COLUMNS = [
     "report",
     "attempts",
     "path",
+    "note",
 ]
 
 
@@ -106,6 +108,9 @@ class ClientResult:
         The report's index page when the client is done.
     attempts : int
         How many times the client was started (a crashed worker is retried once).
+    note : str
+        What the consultant should know that is not a failure, whatever the status: what
+        was repaired of a report promotion that an earlier, killed run left half done.
     """
 
     client: str
@@ -119,6 +124,7 @@ class ClientResult:
     notebook: str = ""
     report: str = ""
     attempts: int = 1
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -200,7 +206,7 @@ def summary_frame(results: Sequence[ClientResult]):
     -------
     pandas.DataFrame
         Columns ``client, status, seconds, step, error, steps_run, run_id, notebook,
-        report, attempts, path``; ``steps_run`` joined with spaces.
+        report, attempts, path, note``; ``steps_run`` joined with spaces.
     """
     import pandas as pd
 
@@ -302,6 +308,7 @@ def summary_html(result: BatchResult, *, relative_to: Path | None = None) -> str
             f'<td class="num">{r.seconds:.1f}</td>'
             f"<td>{html.escape(r.step)}</td>"
             f"<td>{html.escape(r.error)}</td>"
+            f"<td>{html.escape(r.note)}</td>"
             f"<td>{link(r.report if r.ok else '', 'report')}"
             f"{link(r.notebook, 'notebook')}</td>"
             "</tr>"
@@ -319,7 +326,7 @@ def summary_html(result: BatchResult, *, relative_to: Path | None = None) -> str
         f"in {result.seconds:.1f} s on {html.escape(result.backend)} with "
         f"{result.workers} worker(s){' (interrupted)' if result.interrupted else ''}.</p>"
         "<table><thead><tr><th>Client</th><th>Status</th><th>Seconds</th><th>Failing step</th>"
-        "<th>Error</th><th>Links</th></tr></thead><tbody>"
+        "<th>Error</th><th>Note</th><th>Links</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table></body></html>\n"
     )
@@ -367,12 +374,14 @@ def format_summary(result: BatchResult, *, width: int = 60) -> str:
     result : BatchResult
         The batch.
     width : int, default 60
-        Errors longer than this are cut with an ellipsis (the CSV keeps them whole).
+        Errors and notes longer than this are cut with an ellipsis (the CSV keeps them
+        whole).
 
     Returns
     -------
     str
-        One header line, one line per client, and a total line.
+        One header line, one line per client, and a total line. A ``note`` column is added
+        when a client has a note.
 
     Examples
     --------
@@ -382,14 +391,20 @@ def format_summary(result: BatchResult, *, width: int = 60) -> str:
     acme    done       12.2
     1 client(s) in 13.0 s: 1 done
     """
-    rows = [("client", "status", "seconds", "step", "error")]
+
+    def cut(text: str) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    notes = any(r.note for r in result.results)
+    rows = [("client", "status", "seconds", "step", "error") + (("note",) if notes else ())]
     for r in result.results:
-        error = r.error if len(r.error) <= width else r.error[: width - 1] + "…"
-        rows.append((r.client, r.status, f"{r.seconds:.1f}", r.step, error))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        row = (r.client, r.status, f"{r.seconds:.1f}", r.step, cut(r.error))
+        rows.append(row + ((cut(r.note),) if notes else ()))
+    n = len(rows[0])
+    widths = [max(len(row[i]) for row in rows) for i in range(n)]
     lines = []
     for row in rows:
-        cells = [row[i].rjust(widths[i]) if i == 2 else row[i].ljust(widths[i]) for i in range(5)]
+        cells = [row[i].rjust(widths[i]) if i == 2 else row[i].ljust(widths[i]) for i in range(n)]
         lines.append("  ".join(cells).rstrip())
     counts: dict[str, int] = {}
     for r in result.results:

@@ -116,6 +116,32 @@ def test_resume_reruns_only_what_failed(three):
     assert (root / "broken" / "reports" / "index.html").is_file()
 
 
+def test_batch_tells_which_client_had_a_half_done_promotion_repaired(tmp_path, make_small_client):
+    root = tmp_path / "clients"
+    acme = make_small_client(root / "acme", name="Acme")
+    make_small_client(root / "beta", name="Beta")
+    # Killed between promote's two renames: the old report moved aside, the new one staged.
+    for name, marker in ((".reports.old.r0", "old report"), (".reports.r0", "r0 report")):
+        (acme / name / "results").mkdir(parents=True)
+        (acme / name / "index.html").write_text(marker)
+    result = cx("batch", root, "--jobs", "2", "--steps", "mission", "--no-progress")
+    assert result.returncode == 0, result.stdout + result.stderr
+    repaired = "completed the interrupted promotion of .reports.r0"
+    rows = read_summary(root)
+    assert {k: (v["status"], v["note"], v["error"]) for k, v in rows.items()} == {
+        "acme": ("done", repaired, ""),
+        "beta": ("done", "", ""),
+    }
+    header, first, second = result.stdout.splitlines()[:3]
+    assert header.split() == ["client", "status", "seconds", "step", "error", "note"]
+    assert first.startswith("acme ") and first.endswith(f"  {repaired}")
+    assert second.startswith("beta ") and second.split()[1] == "done"
+    assert first.index(repaired) == header.index("note")
+    assert f"<td>{repaired}</td>" in (root / "batch-summary.html").read_text()
+    assert "r0 report" not in (acme / "reports" / "index.html").read_text(encoding="utf-8")
+    assert_no_half_written_report(root)
+
+
 def test_dask_local_cluster(tmp_path, make_small_client):
     root = tmp_path / "clients"
     make_small_client(root / "acme", name="Acme")

@@ -347,8 +347,44 @@ def test_run_client_turns_every_failure_into_a_result(
 def test_run_client_repairs_an_interrupted_promotion_first(tmp_path, fake_run):
     fake_run(None)
     make_reports(tmp_path / ".reports.old.r1", "previous")
-    batch.run_client(tmp_path)
+    result = batch.run_client(tmp_path)
     assert (tmp_path / "reports" / "index.html").read_text() == "previous"
+    assert result.status == "done"
+    assert result.note == "restored the previous report from .reports.old.r1"
+
+
+@pytest.mark.parametrize(
+    "outcome, status",
+    [
+        (None, "done"),
+        (StepFailed("voc", "/r/04.ipynb", 7, "KeyError: 'nps'"), "failed"),
+        (InputError([Problem("inputs/a.csv", 3, "nps", "0 to 10", "11")]), "invalid"),
+        (KeyboardInterrupt(), "interrupted"),
+    ],
+)
+def test_run_client_notes_the_repair_whatever_the_outcome(tmp_path, fake_run, outcome, status):
+    fake_run(outcome)
+    # Killed between the promotion's two renames, plus an unfinished staging folder.
+    make_reports(tmp_path / ".reports.old.r1", "old report")
+    make_reports(tmp_path / ".reports.r1", "new report")
+    make_reports(tmp_path / ".reports.r2", "half built")
+    (tmp_path / ".reports.r2" / "index.html").unlink()
+    result = batch.run_client(tmp_path, label="acme")
+    assert (result.client, result.status) == ("acme", status)
+    assert result.note == (
+        "completed the interrupted promotion of .reports.r1; "
+        "removed unfinished staging folder .reports.r2"
+    )
+    assert (tmp_path / "reports" / "index.html").read_text() == "new report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_run_client_without_leftovers_has_no_note(tmp_path, fake_run, two_steps):
+    fake_run(None)
+    assert batch.run_client(tmp_path).note == ""
+    folder = make_engagement(tmp_path / "acme")
+    record_run(folder, "20260101-000000-aaaaaa", two_steps)
+    assert batch.run_client(folder, resume=True).note == ""
 
 
 def test_run_client_resume(tmp_path, fake_run, two_steps):
@@ -455,7 +491,48 @@ def test_summary_csv_neutralises_formulas_and_keeps_numbers():
         "report",
         "attempts",
         "path",
+        "note",
     ]
+
+
+REPAIRED = "completed the interrupted promotion of .reports.r1"
+
+
+def test_summary_files_carry_the_note_in_its_own_column(tmp_path):
+    results = [
+        result("done", client="acme", seconds=2.0, note=REPAIRED),
+        result("failed", client="beta", step="voc", error="KeyError: 'nps'"),
+        result("invalid", client="gamma", error="1 problem(s)", note="-removed <b>"),
+    ]
+    rows = list(csv.DictReader(io.StringIO(summary_csv(results))))
+    assert [r["note"] for r in rows] == [REPAIRED, "", "'-removed <b>"]
+    assert [r["error"] for r in rows] == ["", "KeyError: 'nps'", "1 problem(s)"]
+    assert [r["status"] for r in rows] == ["done", "failed", "invalid"]
+    page = summary_html(BatchResult(results, seconds=3.0), relative_to=tmp_path)
+    assert "<th>Error</th><th>Note</th><th>Links</th>" in page
+    assert f"<td></td><td>{REPAIRED}</td><td>" in page
+    assert "<td>KeyError: &#x27;nps&#x27;</td><td></td><td>" in page
+    assert "<td>-removed &lt;b&gt;</td>" in page
+
+
+def test_format_summary_shows_notes_only_when_a_client_has_one():
+    plain = BatchResult([result("done", client="acme", seconds=1.0)], seconds=1.0)
+    assert format_summary(plain).splitlines()[0].split() == [
+        "client", "status", "seconds", "step", "error"
+    ]  # fmt: skip
+    noted = BatchResult(
+        [
+            result("done", client="acme", seconds=1.0, note=REPAIRED),
+            result("failed", client="beta", seconds=2.0, step="voc", error="KeyError"),
+        ],
+        seconds=3.0,
+    )
+    lines = format_summary(noted, width=30).splitlines()
+    assert lines[0].split() == ["client", "status", "seconds", "step", "error", "note"]
+    assert lines[1].split() == ["acme", "done", "1.0", "completed", "the", "interrupted", "pro…"]
+    assert lines[1].index("completed") == lines[0].index("note")
+    assert lines[2].split() == ["beta", "failed", "2.0", "voc", "KeyError"]
+    assert lines[3] == "2 client(s) in 3.0 s: 1 done, 1 failed"
 
 
 def test_summary_html_escapes_client_text(tmp_path):
