@@ -540,7 +540,8 @@ def close_the_loop(
     -------
     pandas.DataFrame
         One row per detractor, lowest score first (then in the responses' order):
-        ``response_id``, ``customer_id``, ``wave``, ``nps``, ``themes`` (theme names
+        ``response_id``, ``customer_id``, ``wave``, ``nps`` (integers when every score is a
+        whole number, so a CSV shows ``9`` rather than ``9.0``), ``themes`` (theme names
         joined by ``"; "``, in codeframe order), ``comment`` (redacted), ``touchpoint_id``
         and ``channel``; columns absent from ``responses`` are left out.
 
@@ -588,7 +589,11 @@ def close_the_loop(
         elif col == "comment":
             out[col] = redacted.loc[det].to_numpy(dtype=object)
         elif col == "nps":
-            out[col] = s[det]
+            scores = s[det]  # no NaN: a missing score does not make a detractor
+            # Whole points, as the customer gave them: a CSV shows 9, not 9.0. A fractional
+            # score (a scale this kit does not expect) is kept as it is.
+            whole = (scores == np.round(scores)).all()
+            out[col] = pd.array(scores, dtype="Int64") if whole else scores
         elif col in rows.columns:
             out[col] = rows[col].to_numpy()
     order = np.argsort(s[det], kind="stable")

@@ -867,11 +867,44 @@ def test_close_the_loop_lists_detractors_redacted_and_csv_safe(tmp_path):
     raw = path.read_text(encoding="utf-8")
     for pii in ("07700 900123", "jo.smith@example.com", "4111", "Olivia", "Smith", "Mr Price"):
         assert pii not in raw
-    text_cells = back.drop(columns="nps")  # numbers (-0.0 here) are not formulas
+    assert set(back["nps"]) <= {"0", "1", "2", "3", "4", "5", "6"}  # whole scores, no "-0.0"
+    text_cells = back.drop(columns="nps")  # numbers are never neutralised
     formula = text_cells.apply(lambda c: c.str.match(r"^[=+\-@\t\r]")).to_numpy()
     assert not formula.any()
     sentence = narrative_voc.close_the_loop(res, path)
     assert f"{len(f):,} detractors" in sentence and "`close_the_loop.csv`" in sentence
+
+
+def test_close_the_loop_csv_writes_whole_scores_as_integers(tmp_path):
+    from cxlib.export import safe_csv
+
+    responses = pd.DataFrame(
+        {
+            "response_id": ["r1", "r2", "r3", "r4", "r5", "r6"],
+            "customer_id": ["c1", "c2", "c3", "c4", "c5", "c6"],
+            "wave": "2026Q3",
+            "nps": [3.0, 9.0, 6.0, np.nan, -0.0, 10.0],  # r4 did not answer: not listed
+            "touchpoint_id": ["chat", "app", "app", "web", None, "web"],
+        }
+    )
+    redacted = pd.Series(["bill wrong", "great", "=1+1 slow", "fine", None, "love it"])
+    tags = pd.DataFrame({"response": [0, 2], "theme": ["Billing", "App"], "negated": False})
+    follow_up = voc_text.close_the_loop(responses, redacted, tags)
+    assert str(follow_up["nps"].dtype) == "Int64"
+    path = safe_csv(follow_up, tmp_path / "close_the_loop.csv")
+    assert path.read_text(encoding="utf-8") == (
+        "response_id,customer_id,wave,nps,themes,comment,touchpoint_id\n"
+        "r5,c5,2026Q3,0,,,\n"
+        "r1,c1,2026Q3,3,Billing,bill wrong,chat\n"
+        "r3,c3,2026Q3,6,App,'=1+1 slow,app\n"
+    )
+    # A score off the whole-point scale is written as it was given.
+    half = voc_text.close_the_loop(responses.assign(nps=[3.5, 9, 6, 8, 7, 10]), redacted, tags)
+    assert safe_csv(half, tmp_path / "half.csv").read_text(encoding="utf-8").splitlines() == [
+        "response_id,customer_id,wave,nps,themes,comment,touchpoint_id",
+        "r1,c1,2026Q3,3.5,Billing,bill wrong,chat",
+        "r3,c3,2026Q3,6.0,App,'=1+1 slow,app",
+    ]
 
 
 CALL_BACK = (
