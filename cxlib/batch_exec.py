@@ -268,6 +268,8 @@ class _Progress:
             detail += f"  step {result.step}"
         if result.error:
             detail += f"  {result.error[:100]}"
+        if result.note:  # a repair made before the run, such as a finished promotion
+            detail += f"  note: {result.note[:100]}"
         self.say(f"  {result.status:<10} {result.client}{detail}")
         self._bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in self._counts.items()))
         self._bar.update(1)

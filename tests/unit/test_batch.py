@@ -649,11 +649,15 @@ def test_status_lines_go_to_the_log_without_a_bar():
     bar.started("acme")
     bar.started("acme", attempt=2)
     bar.finished(result("failed", client="acme", seconds=4.25, step="voc", error="KeyError"))
+    note = "completed the interrupted promotion of .reports.r0"
+    bar.finished(result("done", client="beta", seconds=2.0, note=note))
     bar.close()
     assert [line.split() for line in lines] == [
         ["started", "acme"],
         ["started", "acme", "(attempt", "2)"],
         ["failed", "acme", "4.2", "s", "step", "voc", "KeyError"],
+        ["done", "beta", "2.0", "s", "note:", "completed", "the", "interrupted", "promotion"]
+        + ["of", ".reports.r0"],
     ]
 
 
