@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from cxlib.batch import BatchResult, ClientResult, run_client
+from cxlib.startup import skip_iri_format_checks
 
 __all__ = [
     "STDERR_NOISE",
@@ -87,18 +88,6 @@ def _filter_stderr(noise: Sequence[str] = STDERR_NOISE) -> None:
                     pass
 
     threading.Thread(target=pump, name="cx-stderr", daemon=True).start()
-
-
-def _skip_iri_format_checks() -> None:
-    """Keep jsonschema from importing rfc3987-syntax (about 1.5 s per process).
-
-    jsonschema imports rfc3987-syntax, when installed, only to check the ``iri`` and
-    ``iri-reference`` string formats; nbformat's notebook schemas use no string format at
-    all (a test checks this), so notebook validation is unchanged. Applies only to this
-    worker process, and only when jsonschema has not been imported yet.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _interrupt_once(_signum: int, _frame: Any) -> None:
@@ -152,7 +141,7 @@ def prepare_worker(
     filter_stderr : bool, default True
         Drop :data:`STDERR_NOISE` lines from the process's stderr (kernels inherit it).
     skip_iri : bool, default True
-        Apply :func:`_skip_iri_format_checks` (for processes the batch owns).
+        Apply :func:`cxlib.startup.skip_iri_format_checks` (for processes the batch owns).
     threads : int, optional
         Threads the numeric libraries of this worker's kernels may use (set through
         :data:`THREAD_VARIABLES` unless the user set them), so that workers sharing a
@@ -171,7 +160,7 @@ def prepare_worker(
     if filter_stderr:
         _filter_stderr()
     if skip_iri:
-        _skip_iri_format_checks()
+        skip_iri_format_checks()
     if events is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _interrupt_once)
     # tqdm's default lock is a multiprocessing semaphore; one held by a killed worker makes

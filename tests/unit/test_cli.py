@@ -1,5 +1,7 @@
 """The cx command: parsing and exit codes, with the run function patched."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,26 @@ def test_help_step_lists_parameters(runner):
     assert result.exit_code == 0
     assert "engagement (str)" in result.output
     assert "run folder written by cx run" in result.output
+
+
+def test_the_cx_command_skips_rfc3987_and_notebooks_are_still_validated():
+    code = """
+import sys
+from cxlib.cli import main
+sys.argv = ["cx", "--version"]
+try:
+    main()
+except SystemExit:
+    pass
+import nbformat
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+nb.cells[0]["outputs"] = [{"output_type": "no such type"}]
+try:
+    nbformat.validate(nb)
+    print("accepted")
+except nbformat.ValidationError:
+    print("rejected")
+print(sys.modules["rfc3987_syntax"])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["rejected", "None"]
