@@ -2,7 +2,9 @@
 
 By hand means what a consultant would type without the kit's runner: for each playbook,
 the papermill CLI, then `jupyter nbconvert --to html --no-input`, one after another. Both
-work on fresh copies of the demo engagement. Prints wall times and their ratio.
+work on fresh copies of the demo engagement. Prints wall times and their ratio, for `cx run`
+as it runs by default (independent playbooks side by side on two cores) and with `--jobs 1`
+(one playbook at a time).
 
     .venv/bin/python benchmarks/engagement.py [--repeat 3]
 """
@@ -34,10 +36,11 @@ def fresh_copy(tmp: Path, name: str) -> Path:
     return target
 
 
-def time_kit(tmp: Path, i: int) -> tuple[float, dict]:
-    folder = fresh_copy(tmp, f"kit{i}")
+def time_kit(tmp: Path, i: int, *options: str) -> tuple[float, dict]:
+    folder = fresh_copy(tmp, f"kit{i}{''.join(options)}")
     start = time.perf_counter()
-    subprocess.run([BIN / "cx", "run", folder, "--no-progress"], check=True, capture_output=True)
+    args = [BIN / "cx", "run", folder, "--no-progress", *options]
+    subprocess.run(args, check=True, capture_output=True)
     wall = time.perf_counter() - start
     record = json.loads((folder / "reports" / "run.json").read_text())
     return wall, record["timings_s"]
@@ -76,19 +79,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    kit, hand, steps = [], [], []
+    kit, one, hand, steps = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
             wall, timings = time_kit(Path(tmp), i)
             kit.append(wall)
             steps.append(timings)
+            one.append(time_kit(Path(tmp), i, "--jobs", "1")[0])
             hand.append(time_by_hand(Path(tmp), i))
-            print(f"repeat {i + 1}: cx run {kit[-1]:.1f} s, by hand {hand[-1]:.1f} s", flush=True)
-    k, h = statistics.median(kit), statistics.median(hand)
+            print(
+                f"repeat {i + 1}: cx run {kit[-1]:.1f} s, cx run --jobs 1 {one[-1]:.1f} s, "
+                f"by hand {hand[-1]:.1f} s",
+                flush=True,
+            )
+    k, o, h = statistics.median(kit), statistics.median(one), statistics.median(hand)
     print(f"playbooks: {len(available_steps())}")
-    print(f"cx run (median of {args.repeat}):  {k:.1f} s")
-    print(f"by hand (median of {args.repeat}): {h:.1f} s")
+    print(f"cx run (median of {args.repeat}):          {k:.1f} s")
+    print(f"cx run --jobs 1 (median of {args.repeat}): {o:.1f} s")
+    print(f"by hand (median of {args.repeat}):         {h:.1f} s")
     print(f"ratio cx run / by hand: {k / h:.2f}  (target <= 0.25)")
+    print(f"ratio cx run --jobs 1 / by hand: {o / h:.2f}")
     last = steps[-1]
     print("per step in the last cx run (s): " + ", ".join(f"{s} {v}" for s, v in last.items()))
 
