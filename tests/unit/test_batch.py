@@ -843,7 +843,7 @@ def test_ctrl_c_during_a_submission_is_held_back_until_it_is_recorded():
     assert signals.getsignal(signals.SIGINT) is signals.default_int_handler
 
 
-def test_local_dask_workers_get_thread_limits_no_malloc_trim_and_no_profiler(monkeypatch):
+def test_local_dask_workers_get_thread_limits_no_malloc_trim_and_light_housekeeping(monkeypatch):
     import dask
     import distributed
 
@@ -854,7 +854,7 @@ def test_local_dask_workers_get_thread_limits_no_malloc_trim_and_no_profiler(mon
 
     def fake_cluster(**kwargs):
         seen["environ"] = dask.config.get("distributed.nanny.pre-spawn-environ")
-        seen["profile"] = dask.config.get("distributed.worker.profile.enabled")
+        seen["settings"] = {k: dask.config.get(k) for k in batch_exec.LOCAL_DASK_SETTINGS}
         seen["kwargs"] = kwargs
         raise Stop
 
@@ -864,6 +864,8 @@ def test_local_dask_workers_get_thread_limits_no_malloc_trim_and_no_profiler(mon
         batch_exec._run_dask([], {}, [], None, jobs=2, scheduler=None)
     assert seen["environ"] == {name: "2" for name in batch_exec.THREAD_VARIABLES}
     assert seen["kwargs"]["host"] == "127.0.0.1" and seen["kwargs"]["threads_per_worker"] == 1
-    assert seen["profile"] is False and seen["kwargs"]["dashboard_address"] is None
+    assert seen["settings"] == batch_exec.LOCAL_DASK_SETTINGS
+    assert seen["settings"]["distributed.worker.profile.enabled"] is False
+    assert seen["kwargs"]["dashboard_address"] is None
     # Dask's own defaults are back once the cluster is made.
     assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
