@@ -13,6 +13,8 @@ The engine is registered with papermill as ``cx-step`` on import.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
@@ -32,19 +34,21 @@ class _StepNotebook(NotebookExecutionManager):
         if not self._holding:
             super().save(**kwargs)
 
-    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+    @contextlib.contextmanager
+    def _saves_held(self) -> Iterator[None]:
         self._holding = True
         try:
-            super().cell_start(cell, cell_index, **kwargs)
+            yield
         finally:
             self._holding = False
 
+    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        with self._saves_held():
+            super().cell_start(cell, cell_index, **kwargs)
+
     def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
-        self._holding = True
-        try:
+        with self._saves_held():
             super().cell_complete(cell, cell_index, **kwargs)
-        finally:
-            self._holding = False
 
 
 class StepEngine(NBClientEngine):

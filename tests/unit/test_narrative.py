@@ -27,24 +27,6 @@ def test_client_text_is_escaped_in_markdown(make_strategy):
     assert "](javascript" not in text
 
 
-GOOD_GOAL = {
-    "id": "fcr",
-    "title": "Fix it first time",
-    "leader": "COO",
-    "accountable": "Dana Ortiz",
-    "customer_measure": "CES after support",
-    "operational_measure": "first-contact resolution",
-    "objectives": ["retain"],
-}
-BAD_GOAL = {
-    "id": "bill",
-    "title": "Bills without surprises",
-    "leader": "CFO",
-    "accountable": "Lee Park",
-    "customer_measure": "billing clarity rating",
-    "operational_measure": "",
-    "objectives": ["retain"],
-}
 ALL_GOOD = (
     "exactly one accountable leader, a customer-feedback measure and an operational measure, "
     "and {verb} a business objective."
@@ -59,6 +41,12 @@ def _goal_checks(make_strategy, *goals: dict) -> str:
     return narrative.goal_checks(mission.check_goals(make_strategy(goals=list(goals))))
 
 
+def _good_and_bad_goal(make_strategy) -> tuple[dict, dict]:
+    """The fixture strategy's passing goal, and its billing goal failing only one check."""
+    good, bill = (g.model_dump(exclude_unset=True) for g in make_strategy().goals)
+    return good, {**bill, "accountable": ["Lee Park"]}  # no operational measure is left
+
+
 def test_goal_checks_sentence(make_strategy):
     text = narrative.goal_checks(mission.check_goals(make_strategy()))
     assert text.startswith("1 of 2 goals needs attention")
@@ -66,17 +54,18 @@ def test_goal_checks_sentence(make_strategy):
 
 
 def test_goal_checks_sentences_for_one_goal_and_for_several(make_strategy):
-    other = {**GOOD_GOAL, "id": "nps", "title": "Promoters"}
-    other_bad = {**BAD_GOAL, "id": "roam", "title": "Roaming"}
-    assert _goal_checks(make_strategy, GOOD_GOAL) == "The one goal has " + ALL_GOOD.format(
+    good, bad = _good_and_bad_goal(make_strategy)
+    other = {**good, "id": "nps", "title": "Promoters"}
+    other_bad = {**bad, "id": "roam", "title": "Roaming"}
+    assert _goal_checks(make_strategy, good) == "The one goal has " + ALL_GOOD.format(
         verb="serves"
     )
-    assert _goal_checks(make_strategy, GOOD_GOAL, other) == "All 2 goals have " + (
+    assert _goal_checks(make_strategy, good, other) == "All 2 goals have " + (
         ALL_GOOD.format(verb="serve")
     )
-    assert _goal_checks(make_strategy, BAD_GOAL) == "The goal needs" + ATTENTION
-    assert _goal_checks(make_strategy, GOOD_GOAL, BAD_GOAL) == "1 of 2 goals needs" + ATTENTION
-    assert _goal_checks(make_strategy, BAD_GOAL, other_bad, GOOD_GOAL) == (
+    assert _goal_checks(make_strategy, bad) == "The goal needs" + ATTENTION
+    assert _goal_checks(make_strategy, good, bad) == "1 of 2 goals needs" + ATTENTION
+    assert _goal_checks(make_strategy, bad, other_bad, good) == (
         "2 of 3 goals need" + ATTENTION + "\n- **Roaming**: no operational measure."
     )
 
